@@ -1,0 +1,39 @@
+# Set-up and everyday tasks. `make demo` and `make test` create everything they need from the lock file.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test check bench docs clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+# The environment is rebuilt when the lock file or the project's metadata change.
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	touch $@
+
+demo: $(VENV)/.synced
+	$(VENV)/bin/daeval demo
+
+test: $(VENV)/.synced
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+
+check: $(VENV)/.synced
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.synced
+	$(VENV)/bin/python -m benchmarks
+
+docs: $(VENV)/.synced
+	$(VENV)/bin/python -m daeval.model.reference > docs/reference/model.md
+
+clean:
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,3 @@
+from daeval.cli.app import main
+
+main()

@@ -1,0 +1,33 @@
+"""Errors a user can act on, each with a stable exit code. Anything else is a bug and shows a traceback."""
+
+from __future__ import annotations
+
+
+class DaevalError(Exception):
+    """An error in what the user gave daeval, explained in plain words."""
+
+    exit_code = 2
+
+
+class InvalidValuesError(DaevalError):
+    """Values in an input file that do not fit the canonical model (file, row, column, reason)."""
+
+    exit_code = 10
+
+
+class UnusableFileError(DaevalError):
+    """A whole input file cannot be used: not a table, unreadable, or a required column missing."""
+
+    exit_code = 11
+
+
+class MissingDataError(DaevalError):
+    """An analysis needs a table that has not been loaded."""
+
+    exit_code = 12
+
+
+class WorkspaceError(DaevalError):
+    """The workspace is missing or not a daeval workspace."""
+
+    exit_code = 13

@@ -1,0 +1,151 @@
+"""Computing the measures of a workspace and writing the tidy, disclosure-controlled measures table."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from daeval import __version__
+from daeval.errors import DaevalError, MissingDataError
+from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
+from daeval.metrics.re_referral import re_referral_rate
+from daeval.model import MEASURES_COLUMNS
+from daeval.model.measure_row import MeasureRow
+from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_counts
+from daeval.warehouse import Workspace
+
+MEASURES_CSV = "measures.csv"
+MEASURES_META = "measures.json"
+
+
+@dataclass(frozen=True)
+class MeasuresRun:
+    """What was computed, over which dates, and how it was protected."""
+
+    as_of: date
+    window_days: int
+    period_start: date
+    period_end: date
+    disclosure_control: str
+    rows: tuple[MeasureRow, ...]
+    csv_path: Path
+
+
+def default_period(first_referral: date, as_of: date, window_days: int) -> tuple[date, date]:
+    """Referrals counted by default: from the first day with a full look-back window, to as_of.
+
+    A referral in the first ``window_days`` of the data cannot be known to be a re-referral,
+    because its look-back window starts before the data; when the data are shorter than that,
+    the period starts at the first referral instead.
+    """
+    start = first_referral + timedelta(days=window_days)
+    return (start if start <= as_of else first_referral), as_of
+
+
+def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
+    out = []
+    for rec in frame.to_dict("records"):
+        out.append(
+            MeasureRow(
+                measure=rec["measure"],
+                group_by=rec["group_by"],
+                group=str(rec["group"]),
+                category=None if pd.isna(rec["category"]) else rec["category"],
+                period_start=pd.Timestamp(rec["period_start"]).date(),
+                period_end=pd.Timestamp(rec["period_end"]).date(),
+                numerator=int(rec["numerator"]),
+                denominator=int(rec["denominator"]),
+                value=None if pd.isna(rec["value"]) else float(rec["value"]),
+            )
+        )
+    # 'all' first, then groups in a stable order, so outputs are the same byte for byte.
+    return sorted(out, key=lambda r: (r.measure, r.group_by != "all", r.group_by, r.group))
+
+
+def compute_measures(
+    workspace: Workspace,
+    as_of: date | None = None,
+    window_days: int = 365,
+    policy: DisclosurePolicy = DisclosurePolicy(),
+) -> MeasuresRun:
+    """Compute every available measure of the workspace and write ``outputs/measures.csv``."""
+    if window_days < 1:
+        raise DaevalError(f"--window-days must be at least 1 (got {window_days})")
+    warehouse = workspace.open()
+    if "csc_referrals" not in warehouse.loaded_tables():
+        raise MissingDataError(
+            "re_referral_rate needs csc_referrals, which has not been loaded into "
+            f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
+        )
+    as_of = as_of or warehouse.latest_date()
+    con = ibis.duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        referrals = con.table("csc_referrals")
+        first = referrals.referral_date.min().execute()
+        if first is None or pd.isna(first):
+            raise MissingDataError("csc_referrals is loaded but holds no referrals")
+        assert as_of is not None
+        start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+        frame = re_referral_rate(referrals, start, end, window_days).execute()
+    finally:
+        con.disconnect()
+    rows = suppress_small_counts(_rows_from_frame(frame), policy)
+    run = MeasuresRun(
+        as_of=as_of,
+        window_days=window_days,
+        period_start=start,
+        period_end=end,
+        disclosure_control=policy.describe(),
+        rows=tuple(rows),
+        csv_path=workspace.outputs / MEASURES_CSV,
+    )
+    write_measures(run, workspace)
+    return run
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") if value != 0 else "0"
+    return str(value)
+
+
+def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
+    """Write the measures CSV, its metadata, and the same rows into the warehouse."""
+    workspace.outputs.mkdir(parents=True, exist_ok=True)
+    with run.csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(MEASURES_COLUMNS)
+        for row in run.rows:
+            writer.writerow([_cell(v) for v in asdict(row).values()])
+    meta = {
+        "daeval_version": __version__,
+        "as_of": run.as_of.isoformat(),
+        "window_days": run.window_days,
+        "period_start": run.period_start.isoformat(),
+        "period_end": run.period_end.isoformat(),
+        "disclosure_control": run.disclosure_control,
+        "measures": sorted({r.measure for r in run.rows}),
+    }
+    (workspace.outputs / MEASURES_META).write_text(json.dumps(meta, indent=2) + "\n")
+    measures = sorted({r.measure for r in run.rows}) or [RE_REFERRAL]
+    with workspace.open().connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            f"DELETE FROM measures WHERE measure IN ({', '.join('?' for _ in measures)})", measures
+        )
+        con.executemany(
+            "INSERT INTO measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [list(asdict(r).values()) for r in run.rows],
+        )
+        con.execute("COMMIT")

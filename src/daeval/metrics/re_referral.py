@@ -1,0 +1,72 @@
+"""re_referral_rate: the DfE measure of children referred again within 12 months.
+
+A CSC referral on day d is a re-referral when the same child, in the same local authority
+(``la_code``), has an earlier referral on day p with p < d and d - p <= window (365 days by
+default). Every referral counts, ``nfa`` included; two referrals on the same day are not
+re-referrals of each other. numerator = re-referrals, denominator = referrals, both by
+referral_date in the period; one row for all referrals and one per ``la_code``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+MEASURE = "re_referral_rate"
+
+
+def flag_re_referrals(referrals: ir.Table, window_days: int = 365) -> ir.Table:
+    """Each referral with ``is_re_referral``: whether the child had another referral in the window before it.
+
+    The previous referral is looked up among the child's distinct referral dates in the same
+    local authority, so a referral made on the same day as another is not its own predecessor.
+    """
+    days = referrals.select("la_code", "child_id", "referral_date").distinct()
+    by_child = ibis.window(group_by=[days.la_code, days.child_id], order_by=days.referral_date)
+    days = days.mutate(previous_date=days.referral_date.lag().over(by_child))
+    flagged = referrals.join(days, ["la_code", "child_id", "referral_date"])
+    gap = flagged.referral_date.delta(flagged.previous_date, unit="day")
+    return flagged.mutate(
+        is_re_referral=(flagged.previous_date.notnull() & (gap <= window_days)).fill_null(False)
+    )
+
+
+def re_referral_rate(
+    referrals: ir.Table, period_start: date, period_end: date, window_days: int = 365
+) -> ir.Table:
+    """Rows of the tidy measures table (before disclosure control) for referrals in the period."""
+    flagged = flag_re_referrals(referrals, window_days)
+    in_period = flagged.filter(flagged.referral_date.between(period_start, period_end))
+    counts = {
+        "numerator": in_period.is_re_referral.cast("int64").sum().fill_null(0),
+        "denominator": in_period.count(),
+    }
+    overall = in_period.aggregate(**counts).mutate(
+        group_by=ibis.literal("all"), group=ibis.literal("all")
+    )
+    by_la = (
+        in_period.group_by("la_code")
+        .aggregate(**counts)
+        .mutate(group_by=ibis.literal("la_code"), group=ibis._.la_code)
+        .drop("la_code")
+    )
+    rows = overall.union(by_la.select(overall.columns))
+    return rows.mutate(
+        measure=ibis.literal(MEASURE),
+        category=ibis.null("string"),
+        period_start=ibis.literal(period_start),
+        period_end=ibis.literal(period_end),
+        value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),
+    ).select(
+        "measure",
+        "group_by",
+        "group",
+        "category",
+        "period_start",
+        "period_end",
+        "numerator",
+        "denominator",
+        "value",
+    )

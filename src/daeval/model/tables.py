@@ -1,0 +1,377 @@
+"""The canonical tables and columns: every table of the data contract, declared once.
+
+The DuckDB schema (``daeval.model.ddl``), the loader's type checks and the reference page
+``docs/reference/model.md`` are all derived from these declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from daeval.model import codes as c
+from daeval.model.codes import CodeList
+
+
+class Kind(StrEnum):
+    """What a column holds, as read from a file."""
+
+    TEXT = "text"
+    DATE = "date"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    CODE = "code"
+    CODE_SET = "code_set"  # a ';'-separated list of codes from one code list
+
+
+class Identifier(StrEnum):
+    """How a direct identifier is minimised before it reaches the warehouse."""
+
+    DROP = "drop"  # read for linkage only; never stored
+    YEAR_MONTH = "year_month"  # a date of birth, kept as the first day of its month
+    SECTOR = "sector"  # a postcode, kept as its sector (outward code and first inward digit)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column that points at a row of another table (optionally within one source system)."""
+
+    table: str
+    column: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    codes: CodeList | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    identifier: Identifier | None = None
+    references: Reference | None = None
+
+    @property
+    def warehouse_name(self) -> str | None:
+        """The column's name in the warehouse, or None when it is never stored."""
+        if self.identifier is Identifier.DROP:
+            return None
+        if self.identifier is Identifier.YEAR_MONTH:
+            return "birth_month"
+        if self.identifier is Identifier.SECTOR:
+            return f"{self.name}_sector"
+        return self.name
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns if col.required)
+
+
+def _text(name: str, description: str, **kw) -> Column:  # type: ignore[no-untyped-def]
+    return Column(name, Kind.TEXT, description, **kw)
+
+
+def _date(name: str, description: str, **kw) -> Column:  # type: ignore[no-untyped-def]
+    return Column(name, Kind.DATE, description, **kw)
+
+
+def _code(name: str, codes: CodeList, description: str, **kw) -> Column:  # type: ignore[no-untyped-def]
+    return Column(name, Kind.CODE, description, codes=codes, **kw)
+
+
+def _int(name: str, description: str, **kw) -> Column:  # type: ignore[no-untyped-def]
+    return Column(name, Kind.INTEGER, description, **kw)
+
+
+PEOPLE = Table(
+    "people",
+    "One row per person per source system.",
+    (
+        _text(
+            "source",
+            "System the row comes from: `police`, `csc`, `service:<site_id>`, or another name",
+            required=True,
+        ),
+        _text("person_id", "The source's own id", required=True),
+        _text("first_name", "For linkage only; never stored", identifier=Identifier.DROP),
+        _text("last_name", "For linkage only; never stored", identifier=Identifier.DROP),
+        _date(
+            "date_of_birth",
+            "For linkage; stored as the first day of the month of birth (birth_month)",
+            identifier=Identifier.YEAR_MONTH,
+        ),
+        _code("sex", c.SEX, "Sex"),
+        _code("ethnicity", c.ETHNICITY, "CIN ethnicity code"),
+        _code("disability", c.DISABILITY, "Disability (Y/N)"),
+        _text(
+            "postcode",
+            "For linkage; stored as the postcode sector (postcode_sector)",
+            identifier=Identifier.SECTOR,
+        ),
+    ),
+    key=("source", "person_id"),
+)
+
+PERSON_LINKS = Table(
+    "person_links",
+    "Links already trusted by the data owner, for example a MASH match.",
+    (
+        _text("source_a", "Source of the first person", required=True),
+        _text("person_id_a", "person_id of the first person", required=True),
+        _text("source_b", "Source of the second person", required=True),
+        _text("person_id_b", "person_id of the second person", required=True),
+    ),
+    key=("source_a", "person_id_a", "source_b", "person_id_b"),
+)
+
+POLICE_NOTIFICATIONS = Table(
+    "police_notifications",
+    "Police incident reports and vulnerable-person referrals.",
+    (
+        _text("notification_id", "The force's own id", required=True),
+        _date(
+            "notification_date",
+            "Date of the incident report or vulnerable-person referral",
+            required=True,
+        ),
+        _code("incident_type", c.INCIDENT_TYPE, "Domestic abuse or other vulnerability"),
+        _text(
+            "victim_id",
+            "person_id in source police",
+            references=Reference("people", "person_id", "police"),
+        ),
+        _text(
+            "perpetrator_id",
+            "person_id in source police",
+            references=Reference("people", "person_id", "police"),
+        ),
+        _code("risk_tool", c.RISK_TOOL, "Risk tool used"),
+        _code("risk_level", c.RISK_LEVEL, "Risk level; missing means not assessed"),
+        _int(
+            "dash_yes_count", "Number of yes answers on the DASH checklist", minimum=0, maximum=27
+        ),
+        _code("post_separation", c.YES_NO, "Abuse after the couple separated"),
+    ),
+    key=("notification_id",),
+)
+
+NOTIFICATION_CHILDREN = Table(
+    "notification_children",
+    "Each child in the household at the incident.",
+    (
+        _text(
+            "notification_id",
+            "The notification",
+            required=True,
+            references=Reference("police_notifications", "notification_id"),
+        ),
+        _text(
+            "child_id",
+            "person_id in source police",
+            required=True,
+            references=Reference("people", "person_id", "police"),
+        ),
+    ),
+    key=("notification_id", "child_id"),
+)
+
+CSC_REFERRALS = Table(
+    "csc_referrals",
+    "Referrals to children's social care.",
+    (
+        _text("referral_id", "The local authority's own id", required=True),
+        _text(
+            "child_id",
+            "person_id in source csc",
+            required=True,
+            references=Reference("people", "person_id", "csc"),
+        ),
+        _text("la_code", "3-digit local authority code", required=True, pattern=r"^[0-9]{3}$"),
+        _date("referral_date", "Date of referral", required=True),
+        _code("referral_source", c.REFERRAL_SOURCE, "CIN referral source"),
+        _code("decision", c.DECISION, "Front-door decision"),
+        _code("domestic_abuse", c.YES_NO, "Domestic abuse recorded at the front door"),
+        _code("threshold_level", c.THRESHOLD_LEVEL, "Local level of need (1-4)"),
+        _date("closure_date", "Date the episode closed"),
+        _code("reason_for_closure", c.REASON_FOR_CLOSURE, "CIN reason for closure"),
+    ),
+    key=("referral_id",),
+)
+
+ASSESSMENTS = Table(
+    "assessments",
+    "Assessments of referred children, with the factors identified at the end.",
+    (
+        _text("assessment_id", "The local authority's own id", required=True),
+        _text(
+            "referral_id",
+            "The referral assessed",
+            required=True,
+            references=Reference("csc_referrals", "referral_id"),
+        ),
+        _date("start_date", "Assessment start date"),
+        _date("authorised_date", "Assessment authorisation (completion) date"),
+        Column(
+            "factors",
+            Kind.CODE_SET,
+            "CIN factors identified at the end of assessment, ';'-separated",
+            codes=c.ASSESSMENT_FACTOR,
+        ),
+    ),
+    key=("assessment_id",),
+)
+
+PLANS = Table(
+    "plans",
+    "Child in need plans, child protection plans and periods looked after.",
+    (
+        _text("plan_id", "The local authority's own id", required=True),
+        _text(
+            "child_id",
+            "person_id in source csc",
+            required=True,
+            references=Reference("people", "person_id", "csc"),
+        ),
+        _code("plan_type", c.PLAN_TYPE, "CIN, CP or CLA", required=True),
+        _date("start_date", "Plan start date", required=True),
+        _date("end_date", "Plan end date"),
+        _code("category_of_abuse", c.CATEGORY_OF_ABUSE, "Category of abuse (CP plans)"),
+    ),
+    key=("plan_id",),
+)
+
+SERVICE_EPISODES = Table(
+    "service_episodes",
+    "One row per person per referral to an intervention.",
+    (
+        _text("episode_id", "The service's own id", required=True),
+        _text("site_id", "Site delivering the intervention", required=True),
+        _text("intervention_id", "Intervention", required=True),
+        _text("person_id", "person_id in source `service:<site_id>`", required=True),
+        _text("family_id", "The service's family id"),
+        _code("role", c.ROLE, "The person's role in the family"),
+        _date("referral_date", "Date referred to the service", required=True),
+        _text("referral_source", "Free text or CIN referral source code"),
+        _code("eligibility", c.ELIGIBILITY, "Eligibility decision"),
+        _text("ineligible_reason", "Why not eligible"),
+        _date("first_contact_date", "First successful contact"),
+        _code("offer", c.OFFER, "Outcome of the offer"),
+        _date("start_date", "First session"),
+        _int("sessions_planned", "Sessions planned", minimum=0),
+        _int("sessions_attended", "Sessions attended", minimum=0),
+        _date("end_date", "Date the episode ended"),
+        _code("end_reason", c.END_REASON, "Why the episode ended"),
+        _code("evaluation_consent", c.CONSENT, "Consent to use the record for evaluation"),
+        _date("consent_date", "Date consent was given or withdrawn"),
+    ),
+    key=("episode_id",),
+)
+
+MEASURE_RESPONSES = Table(
+    "measure_responses",
+    "Questionnaire answers, one row per item answered.",
+    (
+        _text("response_id", "Id of the answer", required=True),
+        _text("source", "Source system of the person", required=True),
+        _text("person_id", "person_id in that source", required=True),
+        _code("instrument", c.INSTRUMENT, "Instrument code", required=True),
+        _text(
+            "timepoint",
+            "baseline, mid, end or followup_<months>",
+            required=True,
+            pattern=c.TIMEPOINT_PATTERN,
+        ),
+        _date("administered_date", "Date the questionnaire was completed"),
+        _code("respondent", c.RESPONDENT, "Who answered"),
+        _text(
+            "item", "Item number, or total/subscale name for licensed instruments", required=True
+        ),
+        Column("value", Kind.DECIMAL, "The answer (or a licensed tool's score)", required=True),
+    ),
+    key=("response_id",),
+)
+
+ADDRESSES = Table(
+    "addresses",
+    "Address history, for transience.",
+    (
+        _text("source", "Source system", required=True),
+        _text("person_id", "person_id in that source", required=True),
+        _text(
+            "postcode",
+            "Stored as the postcode sector (postcode_sector)",
+            identifier=Identifier.SECTOR,
+        ),
+        _date("from_date", "First date at the address", required=True),
+        _date("to_date", "Last date at the address"),
+    ),
+    key=("source", "person_id", "from_date"),
+)
+
+COSTS = Table(
+    "costs",
+    "Costs of delivering an intervention at a site.",
+    (
+        _text("site_id", "Site", required=True),
+        _text("intervention_id", "Intervention", required=True),
+        _date("period_start", "First day of the costed period", required=True),
+        _date("period_end", "Last day of the costed period", required=True),
+        _code("category", c.COST_CATEGORY, "Cost category", required=True),
+        Column("amount_gbp", Kind.DECIMAL, "Amount in pounds", required=True, minimum=0),
+    ),
+)
+
+TABLES: MappingProxyType[str, Table] = MappingProxyType(
+    {
+        t.name: t
+        for t in (
+            PEOPLE,
+            PERSON_LINKS,
+            POLICE_NOTIFICATIONS,
+            NOTIFICATION_CHILDREN,
+            CSC_REFERRALS,
+            ASSESSMENTS,
+            PLANS,
+            SERVICE_EPISODES,
+            MEASURE_RESPONSES,
+            ADDRESSES,
+            COSTS,
+        )
+    }
+)
+
+MEASURES_COLUMNS = (
+    "measure",
+    "group_by",
+    "group",
+    "category",
+    "period_start",
+    "period_end",
+    "numerator",
+    "denominator",
+    "value",
+    "suppressed",
+)
+"""Columns of the tidy measures table, in the contract's order."""

@@ -1,0 +1,1 @@
+"""Privacy: minimising direct identifiers and controlling disclosure in every output."""

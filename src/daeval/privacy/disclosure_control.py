@@ -1,0 +1,92 @@
+"""Statistical disclosure control for the tidy measures table, on by default.
+
+Rules (data contract v1, following the OpenSAFELY output rules): a count of 7 or fewer is
+suppressed; other counts are rounded to the nearest 5; ratios are recomputed from the rounded
+counts; a cell that would let a suppressed one be recovered by subtraction is suppressed too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from daeval.model.measure_row import MeasureRow
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """How figures are protected before they leave the secure setting."""
+
+    enabled: bool = True
+    threshold: int = 7
+    rounding_base: int = 5
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return "off: figures are exact and must not leave the secure setting"
+        return (
+            f"on: counts of {self.threshold} or fewer suppressed, others rounded to the nearest "
+            f"{self.rounding_base}, ratios recomputed from rounded counts, complementary cells "
+            "suppressed"
+        )
+
+
+def round_to_base(count: int, base: int) -> int:
+    """``count`` rounded to the nearest multiple of ``base`` (halves round up)."""
+    return int((count + base / 2) // base * base)
+
+
+def is_small(count: int | None, policy: DisclosurePolicy) -> bool:
+    return count is not None and count <= policy.threshold
+
+
+def _needs_primary_suppression(row: MeasureRow, policy: DisclosurePolicy) -> bool:
+    if row.numerator is None:
+        return False
+    if is_small(row.numerator, policy):
+        return True
+    # The complement (those not counted) is a count of people too.
+    return row.denominator is not None and is_small(row.denominator - row.numerator, policy)
+
+
+def _partition_key(row: MeasureRow) -> tuple:
+    return (row.measure, row.group_by, row.category, row.period_start, row.period_end)
+
+
+def suppress_small_counts(
+    rows: Iterable[MeasureRow], policy: DisclosurePolicy = DisclosurePolicy()
+) -> list[MeasureRow]:
+    """The rows with disclosure control applied, in the same order."""
+    rows = list(rows)
+    if not policy.enabled:
+        return rows
+    suppressed = [_needs_primary_suppression(r, policy) for r in rows]
+
+    # Secondary suppression: within the groups of one grouping (which add up to the whole),
+    # a single suppressed cell could be recovered from the total, so hide the next smallest too.
+    partitions: dict[tuple, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.group_by != "all":
+            partitions[_partition_key(row)].append(i)
+    for members in partitions.values():
+        hidden = [i for i in members if suppressed[i]]
+        shown = [i for i in members if not suppressed[i]]
+        if len(hidden) == 1 and shown:
+            smallest = min(shown, key=lambda i: (rows[i].numerator or 0, rows[i].group))
+            suppressed[smallest] = True
+
+    return [_controlled(row, hide, policy) for row, hide in zip(rows, suppressed, strict=True)]
+
+
+def _controlled(row: MeasureRow, hide: bool, policy: DisclosurePolicy) -> MeasureRow:
+    if row.numerator is None and row.denominator is None:
+        return row
+    denominator = None
+    if row.denominator is not None and not is_small(row.denominator, policy):
+        denominator = round_to_base(row.denominator, policy.rounding_base)
+    if hide or row.numerator is None:
+        return replace(row, numerator=None, denominator=denominator, value=None, suppressed=True)
+    numerator = round_to_base(row.numerator, policy.rounding_base)
+    value = numerator / denominator if denominator else None
+    return replace(row, numerator=numerator, denominator=denominator, value=value, suppressed=False)

@@ -1,0 +1,1 @@
+"""Reports: documents assembled from disclosure-controlled figures only."""

@@ -1,0 +1,102 @@
+"""A study workspace and its warehouse file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from daeval.errors import WorkspaceError
+from daeval.model import TABLES, Kind
+from daeval.model.ddl import MEASURES_DDL, schema_sql
+
+LOADS_DDL = """CREATE TABLE IF NOT EXISTS loads (
+  load_id BIGINT NOT NULL,
+  table_name VARCHAR NOT NULL,
+  file_name VARCHAR NOT NULL,
+  file_sha256 VARCHAR NOT NULL,
+  rows_read BIGINT NOT NULL,
+  rows_loaded BIGINT NOT NULL,
+  extra_columns VARCHAR
+)"""
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The single value a query returns (the whole result is read, as DuckDB 2 requires)."""
+    rows = con.execute(sql).fetchall()
+    return rows[0][0] if rows else None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A study's folder: ``warehouse.duckdb`` and ``outputs/`` (disclosure-controlled)."""
+
+    root: Path
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def outputs(self) -> Path:
+        return self.root / "outputs"
+
+    def create(self) -> Warehouse:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.outputs.mkdir(exist_ok=True)
+        warehouse = Warehouse(self.warehouse_path)
+        warehouse.create_schema()
+        return warehouse
+
+    def open(self) -> Warehouse:
+        if not self.warehouse_path.exists():
+            raise WorkspaceError(
+                f"{self.root}: no warehouse.duckdb here; load data first with "
+                f"`daeval ingest DATA_DIR --workspace {self.root}`"
+            )
+        self.outputs.mkdir(exist_ok=True)
+        return Warehouse(self.warehouse_path)
+
+
+class Warehouse:
+    """The DuckDB store of one workspace."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.path), read_only=read_only)
+
+    def create_schema(self) -> None:
+        with self.connect() as con:
+            existing = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+            for table, ddl in zip(TABLES, schema_sql(), strict=True):
+                if table not in existing:
+                    con.execute(ddl)
+            con.execute(LOADS_DDL)
+            con.execute(MEASURES_DDL)
+
+    def loaded_tables(self) -> dict[str, int]:
+        """Tables loaded so far, with their row counts."""
+        with self.connect(read_only=True) as con:
+            rows = con.sql(
+                "SELECT table_name, rows_loaded FROM loads "
+                "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY load_id DESC) = 1 "
+                "ORDER BY table_name"
+            ).fetchall()
+        return {name: count for name, count in rows}
+
+    def latest_date(self) -> date | None:
+        """The latest date held in any loaded table: the default 'as of' date of analyses."""
+        parts = []
+        for name in self.loaded_tables():
+            for col in TABLES[name].columns:
+                if col.kind is Kind.DATE and col.identifier is None:
+                    parts.append(f'SELECT max("{col.name}") AS d FROM "{name}"')
+        if not parts:
+            return None
+        with self.connect(read_only=True) as con:
+            return scalar(con, f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})")

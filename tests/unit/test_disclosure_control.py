@@ -1,0 +1,93 @@
+from datetime import date
+
+import pytest
+
+from daeval.model.measure_row import MeasureRow
+from daeval.privacy.disclosure_control import (
+    DisclosurePolicy,
+    round_to_base,
+    suppress_small_counts,
+)
+
+
+def row(numerator, denominator, group_by="all", group="all"):
+    value = numerator / denominator if numerator is not None and denominator else None
+    return MeasureRow(
+        "re_referral_rate",
+        group_by,
+        group,
+        None,
+        date(2020, 1, 1),
+        date(2020, 12, 31),
+        numerator,
+        denominator,
+        value,
+    )
+
+
+@pytest.mark.parametrize(
+    "count, rounded", [(8, 10), (10, 10), (12, 10), (13, 15), (17, 15), (18, 20), (1002, 1000)]
+)
+def test_counts_are_rounded_to_the_nearest_five(count, rounded):
+    assert round_to_base(count, 5) == rounded
+
+
+@pytest.mark.parametrize("numerator", [0, 1, 7])
+def test_a_count_of_seven_or_fewer_is_suppressed(numerator):
+    [out] = suppress_small_counts([row(numerator, 100)])
+    assert out.suppressed and out.numerator is None and out.value is None
+    assert out.denominator == 100
+
+
+def test_a_count_of_eight_is_shown_rounded_and_the_ratio_recomputed():
+    [out] = suppress_small_counts([row(8, 103)])
+    assert not out.suppressed
+    assert (out.numerator, out.denominator) == (10, 105)
+    assert out.value == pytest.approx(10 / 105)
+
+
+def test_a_small_denominator_hides_the_whole_row():
+    [out] = suppress_small_counts([row(3, 6)])
+    assert out.suppressed and out.numerator is None and out.denominator is None
+
+
+def test_a_small_complement_is_suppressed_because_it_counts_people_too():
+    # 95 of 100: the 5 who were not re-referred are a small count.
+    [out] = suppress_small_counts([row(95, 100)])
+    assert out.suppressed and out.value is None
+
+
+def test_a_single_suppressed_group_takes_the_next_smallest_with_it():
+    rows = [
+        row(60, 300),
+        row(5, 50, "la_code", "900"),
+        row(20, 120, "la_code", "901"),
+        row(35, 130, "la_code", "902"),
+    ]
+    out = suppress_small_counts(rows)
+    assert [r.suppressed for r in out] == [False, True, True, False]
+    # The whole is still shown: two hidden cells cannot be told apart from it.
+    assert out[0].numerator == 60
+
+
+def test_two_suppressed_groups_need_no_more():
+    rows = [
+        row(40, 300),
+        row(5, 50, "la_code", "900"),
+        row(3, 120, "la_code", "901"),
+        row(32, 130, "la_code", "902"),
+    ]
+    assert [r.suppressed for r in suppress_small_counts(rows)] == [False, True, True, False]
+
+
+def test_switched_off_it_changes_nothing():
+    rows = [row(3, 50), row(13, 51)]
+    assert suppress_small_counts(rows, DisclosurePolicy(enabled=False)) == rows
+
+
+def test_no_shown_count_is_between_one_and_seven_for_any_input():
+    rows = [row(n, d) for d in range(0, 40) for n in range(0, d + 1)]
+    for out in suppress_small_counts(rows):
+        for count in (out.numerator, out.denominator):
+            assert count is None or count == 0 and out.suppressed or count > 7
+            assert count is None or count % 5 == 0

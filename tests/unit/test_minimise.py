@@ -1,0 +1,36 @@
+import duckdb
+import pytest
+
+from daeval.privacy.minimise import birth_month_sql, postcode_sector, postcode_sector_sql
+
+CASES = [
+    ("FY1 2AB", "FY1 2"),
+    ("fy12ab", "FY1 2"),
+    ("SW1A 1AA", "SW1A 1"),
+    ("M1 1AE", "M1 1"),
+    ("  b33 8th ", "B33 8"),
+    ("CR2 6XH", "CR2 6"),
+    ("FY1", None),
+    ("not a postcode", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("postcode, sector", CASES)
+def test_postcode_sector(postcode, sector):
+    assert postcode_sector(postcode) == sector
+
+
+def test_the_sql_form_agrees_with_the_python_form():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (i INTEGER, postcode VARCHAR)")
+    con.executemany("INSERT INTO p VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
+    got = con.execute(f"SELECT {postcode_sector_sql('postcode')} FROM p ORDER BY i").fetchall()
+    assert [g[0] for g in got] == [sector for _, sector in CASES]
+
+
+def test_birth_month_keeps_only_year_and_month():
+    con = duckdb.connect()
+    expression = birth_month_sql("DATE '2014-07-23'")
+    got = con.execute(f"SELECT {expression}").fetchone()[0]
+    assert got.isoformat() == "2014-07-01"
