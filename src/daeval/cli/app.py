@@ -121,6 +121,11 @@ def measures(
     with step_progress(err, "Measures") as progress:
         progress("re_referral_rate")
         run = compute_measures(Workspace(workspace), _parse_date(as_of), window_days, policy)
+    if not run.look_back_complete:
+        err.print(
+            f"[yellow]The referrals span less than {window_days} days, so early referrals have no "
+            "full look-back window: re-referrals are undercounted (a lower bound).[/]"
+        )
     if not policy.enabled:
         err.print(
             "[yellow]Disclosure control is off: these figures must not leave the secure setting.[/]"

@@ -34,6 +34,7 @@ class MeasuresRun:
     period_start: date
     period_end: date
     disclosure_control: str
+    look_back_complete: bool
     rows: tuple[MeasureRow, ...]
     csv_path: Path
 
@@ -92,6 +93,11 @@ def compute_measures(
         if first is None or pd.isna(first):
             raise MissingDataError("csc_referrals is loaded but holds no referrals")
         assert as_of is not None
+        if as_of < pd.Timestamp(first).date():
+            raise DaevalError(
+                f"--as-of {as_of.isoformat()} is before the first referral "
+                f"({pd.Timestamp(first).date().isoformat()})"
+            )
         start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
         frame = re_referral_rate(referrals, start, end, window_days).execute()
     finally:
@@ -103,6 +109,7 @@ def compute_measures(
         period_start=start,
         period_end=end,
         disclosure_control=policy.describe(),
+        look_back_complete=start >= pd.Timestamp(first).date() + timedelta(days=window_days),
         rows=tuple(rows),
         csv_path=workspace.outputs / MEASURES_CSV,
     )
@@ -135,6 +142,7 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         "period_start": run.period_start.isoformat(),
         "period_end": run.period_end.isoformat(),
         "disclosure_control": run.disclosure_control,
+        "look_back_complete": run.look_back_complete,
         "measures": sorted({r.measure for r in run.rows}),
     }
     (workspace.outputs / MEASURES_META).write_text(json.dumps(meta, indent=2) + "\n")
