@@ -21,7 +21,9 @@ def main(selected: list[str]) -> None:
             continue
         result = importlib.import_module(f"benchmarks.{name}").run()
         ratio = result["seconds"] / result["baseline_seconds"]
-        print(f"{result['name']}: {result['seconds']:.2f} s, baseline {result['baseline_seconds']:.2f} s, ratio {ratio:.2f}")
+        print(
+            f"{result['name']}: {result['seconds']:.2f} s, baseline {result['baseline_seconds']:.2f} s, ratio {ratio:.2f}"
+        )
         print("  " + json.dumps({k: v for k, v in result.items() if k != "name"}, default=str))
 
 

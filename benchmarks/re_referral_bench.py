@@ -1,6 +1,6 @@
 """re_referral_rate through Ibis on a DuckDB warehouse, against the same measure in hand-written SQL.
 
-The folder is synthetic (scale 20, about 170,000 referrals); the baseline is one DuckDB query
+The folder is synthetic (scale 20, about 136,000 referrals); the baseline is one DuckDB query
 that computes the same numerator and denominator with a self-join, on the same file.
 """
 

@@ -15,6 +15,14 @@ import ibis
 import ibis.expr.types as ir
 
 MEASURE = "re_referral_rate"
+DEFINITION = (
+    "A referral to children's social care on day d is a re-referral when the same child, in the "
+    "same local authority, has an earlier referral on day p with p < d and d − p ≤ {window} days. "
+    "Every referral counts, no-further-action referrals included; two referrals on the same day "
+    "are not re-referrals of each other. The rate is re-referrals divided by referrals, both "
+    "counted by referral date in the period."
+)
+"""The definition in plain words, for reports (``{window}`` is the window in days)."""
 
 
 def flag_re_referrals(referrals: ir.Table, window_days: int = 365) -> ir.Table:

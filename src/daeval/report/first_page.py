@@ -8,7 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from daeval import __version__
 from daeval.metrics.measures_table import MeasuresRun
-from daeval.metrics.re_referral import __doc__ as RE_REFERRAL_DEFINITION
+from daeval.metrics.re_referral import DEFINITION as RE_REFERRAL_DEFINITION
 from daeval.privacy.disclosure_control import DisclosurePolicy, is_small, round_to_base
 from daeval.warehouse import Workspace
 
@@ -42,7 +42,7 @@ def write_first_page(
     env.filters["percent"] = _percent
     env.filters["count"] = _count
     loaded = workspace.open().loaded_tables()
-    definition = " ".join((RE_REFERRAL_DEFINITION or "").split("\n\n", 1)[-1].split())
+    definition = RE_REFERRAL_DEFINITION.format(window=run.window_days)
     html = env.get_template("first_page.html.j2").render(
         run=run,
         rows=[r for r in run.rows if r.measure == "re_referral_rate"],

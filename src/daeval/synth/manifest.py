@@ -1,0 +1,62 @@
+"""manifest.json: what a generated folder contains and how it was made.
+
+The content depends only on the seed, scale and format (no timestamps), so two runs with the same
+arguments write identical manifests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from daeval import __version__
+from daeval.synth import areas
+from daeval.synth.calibration import PERIOD_END, PERIOD_START, TARGETS
+from daeval.synth.questionnaires import USES
+from daeval.synth.services import SITES
+
+
+def manifest(
+    seed: int, scale: float, fmt: str, files: dict[str, str], rows: dict[str, int]
+) -> dict:
+    """The manifest as a JSON-ready dict."""
+    area_of = {i: a for i, a in enumerate(areas.AREAS)}
+    return {
+        "generator": "daeval.synth",
+        "daeval_version": __version__,
+        "seed": seed,
+        "scale": scale,
+        "format": fmt,
+        "period": {"start": PERIOD_START.isoformat(), "end": PERIOD_END.isoformat()},
+        "la_codes": dict(areas.LA_NAMES),
+        "areas": {
+            a.district: {"area": a.name, "la_code": a.la_code, "comparator": a.comparator}
+            for a in areas.AREAS
+        },
+        "sites": [
+            {
+                "site_id": s.site_id,
+                "intervention_id": s.intervention_id,
+                "intervention": s.name,
+                "area": area_of[s.district].name,
+                "postcode_district": area_of[s.district].district,
+                "instruments": sorted({use[0] for use in USES[s.site_id]}),
+            }
+            for s in SITES
+        ],
+        "files": files,
+        "rows": rows,
+        "calibration": [
+            {
+                **asdict(t),
+                "period_start": t.period_start.isoformat(),
+                "period_end": t.period_end.isoformat(),
+            }
+            for t in TARGETS
+        ],
+    }
+
+
+def write_manifest(path: Path, content: dict) -> None:
+    path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
