@@ -62,10 +62,12 @@ def synth(
     """Write a synthetic data-contract folder calibrated to the Step Up study's published figures."""
     from daeval.synth import generate
 
-    with synth_progress(err) as progress:
-        summary = generate(out_dir, scale=scale, seed=seed, fmt=fmt, progress=progress)
-    total = sum(summary.rows.values())
-    out.print(f"Wrote {total:,} rows in {len(summary.rows)} tables to {out_dir}")
+    try:
+        with synth_progress(err) as progress:
+            summary = generate(out_dir, scale=scale, seed=seed, fmt=fmt, progress=progress)
+    except ValueError as exc:
+        raise DaevalError(f"daeval synth: {exc}") from None
+    out.print(f"Wrote {summary.total_rows:,} rows in {len(summary.rows)} files to {out_dir}")
 
 
 @app.command()
