@@ -14,6 +14,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from daeval.model import MEASURES_COLUMNS
+
 MEASURE = "re_referral_rate"
 DEFINITION = (
     "A referral to children's social care on day d is a re-referral when the same child, in the "
@@ -67,14 +69,4 @@ def re_referral_rate(
         period_start=ibis.literal(period_start),
         period_end=ibis.literal(period_end),
         value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),
-    ).select(
-        "measure",
-        "group_by",
-        "group",
-        "category",
-        "period_start",
-        "period_end",
-        "numerator",
-        "denominator",
-        "value",
-    )
+    ).select(*(c for c in MEASURES_COLUMNS if c != "suppressed"))
