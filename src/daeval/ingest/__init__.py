@@ -1,0 +1,1 @@
+"""Ingest: the safe front door. Readers per format, validation with quarantine, pseudonymisation."""
