@@ -10,9 +10,10 @@ import duckdb
 
 from daeval.synth import generate
 from daeval.warehouse import Workspace
-from daeval.warehouse.load import ingest_folder
+from daeval.ingest.load import ingest_folder
 
 SCALE = 20
+BENCH_KEY = b"benchmark-key-not-secret-0123456789abcdef"
 
 
 def run() -> dict:
@@ -20,7 +21,7 @@ def run() -> dict:
         data = Path(tmp) / "raw"
         summary = generate(data, scale=SCALE, seed=2)
         began = time.perf_counter()
-        ingest_folder(data, Workspace(Path(tmp) / "ws"))
+        ingest_folder(data, Workspace(Path(tmp) / "ws"), BENCH_KEY)
         seconds = time.perf_counter() - began
         began = time.perf_counter()
         con = duckdb.connect(str(Path(tmp) / "plain.duckdb"))

@@ -17,9 +17,10 @@ import ibis
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.synth import generate
 from daeval.warehouse import Workspace
-from daeval.warehouse.load import ingest_folder
+from daeval.ingest.load import ingest_folder
 
 SCALE = 20
+BENCH_KEY = b"benchmark-key-not-secret-0123456789abcdef"
 START, END = date(2016, 4, 1), date(2018, 3, 31)
 
 BASELINE_SQL = f"""
@@ -38,7 +39,7 @@ def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         data, ws = Path(tmp) / "raw", Workspace(Path(tmp) / "ws")
         generate(data, scale=SCALE, seed=1)
-        ingest_folder(data, ws)
+        ingest_folder(data, ws, BENCH_KEY)
         con = ibis.duckdb.connect(str(ws.warehouse_path), read_only=True)
         began = time.perf_counter()
         frame = re_referral_rate(con.table("csc_referrals"), START, END).execute()

@@ -31,3 +31,9 @@ class WorkspaceError(DaevalError):
     """The workspace is missing or not a daeval workspace."""
 
     exit_code = 13
+
+
+class KeyProblemError(DaevalError):
+    """The project key is missing, too short, or readable by others."""
+
+    exit_code = 14

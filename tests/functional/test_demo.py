@@ -16,13 +16,13 @@ def demo(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("demo")
     result = subprocess.run(
-        [sys.executable, "-m", "daeval", "demo", str(folder / "study")],
+        [sys.executable, "-m", "daeval", "demo", str(folder)],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert result.returncode == 0, result.stderr
-    return folder / "study", result
+    return folder, result
 
 
 def test_demo_prints_the_path_of_a_page_that_shows_the_re_referral_rate(demo):
@@ -30,9 +30,9 @@ def test_demo_prints_the_path_of_a_page_that_shows_the_re_referral_rate(demo):
     match = re.search(r"Report: (.+index\.html)", result.stdout.replace("\n", ""))
     assert match, result.stdout
     page = Path(match.group(1))
-    assert page == (study / "outputs" / "index.html").resolve()
+    assert page == (study / "study" / "outputs" / "index.html").resolve()
     html = page.read_text(encoding="utf-8")
-    with (study / "outputs" / "measures.csv").open(newline="") as f:
+    with (study / "study" / "outputs" / "measures.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     overall = next(r for r in rows if r["measure"] == "re_referral_rate" and r["group_by"] == "all")
     shown = re.search(r'id="re-referral-rate">([0-9.]+)%<', html)
@@ -43,17 +43,50 @@ def test_demo_prints_the_path_of_a_page_that_shows_the_re_referral_rate(demo):
 
 def test_demo_outputs_hold_no_small_counts_and_no_record_level_data(demo):
     study, _ = demo
-    with (study / "outputs" / "measures.csv").open(newline="") as f:
+    with (study / "study" / "outputs" / "measures.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     for row in rows:
         for column in ("numerator", "denominator"):
             if row[column]:
                 count = int(row[column])
                 assert count > 7 and count % 5 == 0, row
-    html = (study / "outputs" / "index.html").read_text(encoding="utf-8")
+    html = (study / "study" / "outputs" / "index.html").read_text(encoding="utf-8")
     with (study / "raw" / "people.csv").open(newline="") as f:
         people = list(csv.DictReader(f))
     for person in people[:2000]:
         assert person["person_id"] not in html
         assert not person["last_name"] or f">{person['last_name']}<" not in html
     assert "<script" not in html and "http" not in html.split("<body>", 1)[1]
+
+
+def test_no_clear_identifier_of_the_input_reaches_the_warehouse(demo):
+    import duckdb
+
+    folder, _ = demo
+    raw = folder / "raw"
+    clear: set[str] = set()
+    with (raw / "people.csv").open(newline="") as f:
+        for person in csv.DictReader(f):
+            clear.update(
+                v for v in (person["person_id"], person["first_name"], person["last_name"],
+                            person["postcode"]) if v
+            )  # fmt: skip
+    for table, column in (("csc_referrals", "referral_id"), ("police_notifications", "notification_id")):
+        with (raw / f"{table}.csv").open(newline="") as f:
+            clear.update(row[column] for row in csv.DictReader(f))
+    # A name may spell a code by chance (a surname typed BOTH is also an ethnicity code).
+    from daeval.model import ALL_CODE_LISTS
+
+    clear -= {code for codes in ALL_CODE_LISTS for code in codes}
+    con = duckdb.connect(str(folder / "study" / "warehouse.duckdb"), read_only=True)
+    found = []
+    for (table,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall():
+        for (column,) in con.sql(
+            f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}'"
+        ).fetchall():
+            values = con.sql(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}"').fetchall()
+            found += [(table, column, v) for (v,) in values if v in clear]
+    assert found == []
+    assert len(clear) > 50_000
+    # Dates of birth collide with other dates by chance, so they are checked by their form.
+    assert con.sql("SELECT count(*) FROM people WHERE day(birth_month) <> 1").fetchall() == [(0,)]

@@ -1,4 +1,4 @@
-"""Loading data-contract folders into a real DuckDB warehouse file."""
+"""The front door on a real DuckDB warehouse file: checks, quarantine, pseudonyms, replacement."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.lib.tables import write_table
 
-from daeval.errors import InvalidValuesError, UnusableFileError
+from daeval.errors import UnusableFileError
+from daeval.ingest.load import ingest_folder
+from daeval.privacy.pseudonyms import pseudonym
 from daeval.warehouse import Workspace
-from daeval.warehouse.load import ingest_folder
+from tests.lib.keys import TEST_KEY
+from tests.lib.tables import write_table
 
 PEOPLE = """
 source | person_id | first_name | last_name | date_of_birth | sex | ethnicity | disability | postcode
@@ -28,6 +30,16 @@ r2          | c1       | 900     | 2020-06-05    | assessment | 2a              
 r3          | c2       | 900     | 2020-07-01    | Early_Help | 10              |
 """
 
+CLEAR = ("Amelia", "Zanzibar", "Oliver", "Quixote", "2014-07-23", "2AB", "9QT")
+
+
+def ingest(folder, ws, **kw):
+    return ingest_folder(folder, ws, TEST_KEY, **kw)
+
+
+def p(namespace, identifier):
+    return pseudonym(TEST_KEY, namespace, identifier)
+
 
 @pytest.fixture
 def folder(tmp_path):
@@ -37,86 +49,160 @@ def folder(tmp_path):
     return data
 
 
-def _all_text(path) -> str:
+def contents(path) -> dict[str, list]:
     con = duckdb.connect(str(path), read_only=True)
-    chunks = []
-    for (table,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall():
-        chunks.append(str(con.sql(f'SELECT * FROM "{table}"').fetchall()))
-    return " ".join(chunks)
+    out = {}
+    for (table,) in con.sql("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall():
+        out[table] = sorted(map(str, con.sql(f'SELECT * FROM "{table}"').fetchall()))
+    con.close()
+    return out
 
 
-def test_a_folder_loads_with_canonical_codes_and_minimised_identifiers(folder, tmp_path):
+def test_a_folder_loads_with_canonical_codes_pseudonyms_and_minimised_identifiers(folder, tmp_path):
     ws = Workspace(tmp_path / "ws")
-    report = ingest_folder(folder, ws)
-    assert {(r.table, r.rows_read, r.rows_loaded) for r in report.loads} == {
-        ("people", 3, 3),
-        ("csc_referrals", 3, 3),
+    report = ingest(folder, ws)
+    assert {(r.table, r.rows_read, r.rows_loaded, r.rows_quarantined) for r in report.loads} == {
+        ("people", 3, 3, 0),
+        ("csc_referrals", 3, 3, 0),
     }
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
     people = con.sql(
-        "SELECT person_id, birth_month, sex, ethnicity, postcode_sector FROM people ORDER BY 1"
+        "SELECT person_id, birth_month, sex, ethnicity, postcode_sector FROM people"
     ).fetchall()
-    assert people == [
-        ("c1", dt.date(2014, 7, 1), "F", "WBRI", "FY1 2"),
-        ("c2", dt.date(2016, 2, 1), "M", "APKN", "FY3 9"),
-        ("p1", dt.date(2014, 7, 1), "F", None, None),
-    ]
+    assert sorted(people) == sorted(
+        [
+            (p("csc", "c1"), dt.date(2014, 7, 1), "F", "WBRI", "FY1 2"),
+            (p("csc", "c2"), dt.date(2016, 2, 1), "M", "APKN", "FY3 9"),
+            (p("police", "p1"), dt.date(2014, 7, 1), "F", None, None),
+        ]
+    )
     referrals = con.sql(
-        "SELECT referral_id, decision, referral_source, reason_for_closure FROM csc_referrals "
-        "ORDER BY 1"
+        "SELECT referral_id, child_id, decision, referral_source, reason_for_closure "
+        "FROM csc_referrals"
     ).fetchall()
-    assert referrals == [
-        ("r1", "nfa", "6", "RC8"),
-        ("r2", "assessment", "2A", None),
-        ("r3", "early_help", "10", None),
-    ]
+    assert sorted(referrals) == sorted(
+        [
+            (p("record:csc_referrals", "r1"), p("csc", "c1"), "nfa", "6", "RC8"),
+            (p("record:csc_referrals", "r2"), p("csc", "c1"), "assessment", "2A", None),
+            (p("record:csc_referrals", "r3"), p("csc", "c2"), "early_help", "10", None),
+        ]
+    )
     con.close()
-    text = _all_text(ws.warehouse_path)
-    for identifier in ("Amelia", "Zanzibar", "Oliver", "Quixote", "2014-07-23", "2AB", "9QT"):
-        assert identifier not in text
+    text = str(contents(ws.warehouse_path))
+    for clear in CLEAR:
+        assert clear not in text
 
 
-def test_a_bad_value_names_file_row_column_and_reason_and_loads_nothing(folder, tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    ingest_folder(folder, ws)
+def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(folder, tmp_path):
     write_table(
         folder,
         "csc_referrals",
         """
-        referral_id | child_id | la_code | referral_date | decision
-        r9          | c1       | 900     | 2020-01-05    | nfa
-        r10         | c1       | 900     | 05/06/2020    | nfa
-        r11         | c2       | 9000    | 2020-07-01    | maybe
+        referral_id | child_id | la_code | referral_date | decision | closure_date
+        r9          | c1       | 900     | 2020-01-05    | nfa      | 2020-01-09
+        r10         | c1       | 900     | 05/06/2020    | nfa      |
+        r11         | c2       | 9000    | 2020-07-01    | maybe    |
+        r12         | c2       | 900     | 2020-07-01    | nfa      | 2020-06-01
+        r9          | c2       | 900     | 2020-08-01    | nfa      |
+        r13         | c2       | 900     | 2999-01-01    | nfa      |
         """,
     )
-    with pytest.raises(InvalidValuesError) as err:
-        ingest_folder(folder, ws)
-    message = str(err.value)
-    assert "csc_referrals.csv row 2, column referral_date: '05/06/2020' not a date" in message
-    assert "csc_referrals.csv row 3, column decision: 'maybe' not a code of decision" in message
-    assert "csc_referrals.csv row 3, column la_code: '9000' does not match" in message
-    assert message.startswith("csc_referrals.csv: 3 value(s)")
+    ws = Workspace(tmp_path / "ws")
+    report = ingest(folder, ws)
+    load = next(r for r in report.loads if r.table == "csc_referrals")
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (6, 1, 5)
+    assert load.rows_read == load.rows_loaded + load.rows_quarantined
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
-    assert sorted(r[0] for r in con.sql("SELECT referral_id FROM csc_referrals").fetchall()) == [
-        "r1",
-        "r2",
-        "r3",
+    rows = con.sql(
+        "SELECT file_name, locator, line, column_name, rule, value FROM quarantine "
+        "ORDER BY line, column_name"
+    ).fetchall()
+    assert rows == [
+        ("csc_referrals.csv", "row", 2, "referral_date", "type_date", "05/06/2020"),
+        ("csc_referrals.csv", "row", 3, "decision", "code_list", "maybe"),
+        ("csc_referrals.csv", "row", 3, "la_code", "pattern", "9000"),
+        ("csc_referrals.csv", "row", 4, "closure_date", "date_order", "2020-06-01"),
+        ("csc_referrals.csv", "row", 5, "referral_id", "duplicate_key", None),
+        ("csc_referrals.csv", "row", 6, "referral_date", "future_date", "2999-01-01"),
     ]
+    assert con.sql("SELECT referral_id FROM csc_referrals").fetchall() == [
+        (p("record:csc_referrals", "r9"),)
+    ]
+    assert con.sql(
+        "SELECT rows_read, rows_loaded, rows_quarantined FROM loads WHERE table_name = 'csc_referrals'"
+    ).fetchall() == [(6, 1, 5)]
 
 
-def test_a_bad_date_of_birth_is_reported_without_showing_it(folder, tmp_path):
+def test_quarantine_never_keeps_an_identifying_value(folder, tmp_path):
     write_table(
         folder,
         "people",
         """
-        source | person_id | date_of_birth
-        csc    | c1        | 23/07/2014
+        source | person_id | last_name | date_of_birth | sex
+        csc    | c1        | Zanzibar  | 23/07/2014    | F
+        csc    | c1        | Zanzibar  | 2014-07-23    | X
         """,
     )
-    with pytest.raises(InvalidValuesError) as err:
-        ingest_folder(folder, Workspace(tmp_path / "ws"))
-    assert "people.csv row 1, column date_of_birth: (value withheld" in str(err.value)
-    assert "23/07/2014" not in str(err.value)
+    ws = Workspace(tmp_path / "ws")
+    ingest(folder, ws)
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    rows = con.sql("SELECT line, column_name, rule, value FROM quarantine ORDER BY 1, 2").fetchall()
+    assert rows == [
+        (1, "date_of_birth", "type_date", None),
+        (2, "person_id", "duplicate_key", None),
+        (2, "sex", "code_list", "X"),
+    ]
+
+
+def test_references_must_point_at_something_that_exists(tmp_path):
+    data = tmp_path / "data"
+    write_table(
+        data,
+        "police_notifications",
+        "notification_id | notification_date | incident_type\nn1 | 2020-01-01 | domestic_abuse",
+    )
+    write_table(data, "people", "source | person_id\npolice | k1\npolice | k2")
+    write_table(
+        data,
+        "notification_children",
+        """
+        notification_id | child_id
+        n1              | k1
+        n2              | k2
+        n1              | k9
+        """,
+    )
+    write_table(
+        data,
+        "assessments",
+        "assessment_id | referral_id | factors\na1 | r1 | 3B\na2 | r404 | 3a; 4B",
+    )
+    write_table(data, "csc_referrals", "referral_id | child_id | la_code | referral_date\nr1 | c1 | 900 | 2020-01-01")
+    ws = Workspace(tmp_path / "ws")
+    report = ingest(data, ws)
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    rows = con.sql(
+        "SELECT table_name, line, column_name, rule FROM quarantine ORDER BY 1, 2"
+    ).fetchall()
+    assert rows == [
+        ("assessments", 2, "referral_id", "reference"),
+        ("notification_children", 2, "notification_id", "reference"),
+        ("notification_children", 3, "child_id", "reference"),
+    ]
+    assert con.sql("SELECT factors FROM assessments").fetchall() == [("3B",)]
+    assert report.unchecked_references == []
+
+
+def test_references_to_a_table_never_loaded_are_reported_unchecked(tmp_path):
+    data = tmp_path / "data"
+    write_table(data, "assessments", "assessment_id | referral_id | factors\na1 | r1 | 3a; 4b")
+    ws = Workspace(tmp_path / "ws")
+    report = ingest(data, ws)
+    assert report.unchecked_references == [
+        "assessments.csv: referral_id not checked (csc_referrals not loaded)"
+    ]
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    assert con.sql("SELECT factors FROM assessments").fetchall() == [("3A;4B",)]
 
 
 def test_ranges_whole_numbers_and_code_sets_are_checked(tmp_path):
@@ -131,59 +217,32 @@ def test_ranges_whole_numbers_and_code_sets_are_checked(tmp_path):
         n3              | 2020-01-01        | 27
         """,
     )
-    write_table(
-        data,
-        "assessments",
-        """
-        assessment_id | referral_id | factors
-        a1            | r1          | 3a; 4B
-        a2            | r1          | 3B;99Z
-        """,
-    )
-    with pytest.raises(InvalidValuesError) as err:
-        ingest_folder(data, Workspace(tmp_path / "ws"))
-    message = str(err.value)
-    # Files are checked in name order: assessments first.
-    assert "assessments.csv row 2, column factors: '99Z' not a code of assessment_factor" in message
-    write_table(
-        data,
-        "assessments",
-        """
-        assessment_id | referral_id | factors
-        a1            | r1          | 3a; 4B
-        """,
-    )
-    with pytest.raises(InvalidValuesError) as err:
-        ingest_folder(data, Workspace(tmp_path / "ws"))
-    message = str(err.value)
-    assert "row 1, column dash_yes_count: '28' above the maximum of 27" in message
-    assert "row 2, column dash_yes_count: '3.5' not a whole number" in message
-    assert "row 3" not in message
-
-
-def test_factors_are_stored_in_canonical_form(tmp_path):
-    data = tmp_path / "data"
-    write_table(data, "assessments", "assessment_id | referral_id | factors\na1 | r1 | 3a; 4b")
+    write_table(data, "assessments", "assessment_id | referral_id | factors\na2 | r1 | 3B;99Z")
     ws = Workspace(tmp_path / "ws")
-    ingest_folder(data, ws)
+    ingest(data, ws)
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
-    assert con.sql("SELECT factors FROM assessments").fetchall() == [("3A;4B",)]
+    assert con.sql("SELECT table_name, line, column_name, rule, value FROM quarantine ORDER BY 1, 2").fetchall() == [
+        ("assessments", 1, "factors", "code_set", "99Z"),
+        ("police_notifications", 1, "dash_yes_count", "maximum", "28"),
+        ("police_notifications", 2, "dash_yes_count", "type_integer", "3.5"),
+    ]
+    assert con.sql("SELECT dash_yes_count FROM police_notifications").fetchall() == [(27,)]
 
 
-def test_a_missing_required_column_refuses_the_file(folder, tmp_path):
-    write_table(
-        folder, "csc_referrals", "referral_id | child_id | referral_date\nr1 | c1 | 2020-01-01"
-    )
-    with pytest.raises(
-        UnusableFileError, match=r"csc_referrals.csv: required column\(s\) missing: la_code"
-    ):
-        ingest_folder(folder, Workspace(tmp_path / "ws"))
-
-
-def test_a_file_that_is_not_utf8_is_refused(folder, tmp_path):
-    (folder / "people.csv").write_bytes("source,person_id,last_name\ncsc,c1,Mü\n".encode("latin-1"))
-    with pytest.raises(UnusableFileError, match="people.csv: cannot be read as a UTF-8 CSV"):
-        ingest_folder(folder, Workspace(tmp_path / "ws"))
+def test_an_unusable_file_is_refused_and_the_others_still_load(folder, tmp_path):
+    write_table(folder, "csc_referrals", "referral_id | child_id | referral_date\nr1 | c1 | 2020-01-01")
+    (folder / "addresses.csv").write_bytes("source,person_id,postcode\ncsc,c1,Mü\n".encode("latin-1"))
+    ws = Workspace(tmp_path / "ws")
+    report = ingest(folder, ws)
+    assert [(r.file_name, r.reason) for r in report.refused] == [
+        ("addresses.csv", report.refused[0].reason),
+        (
+            "csc_referrals.csv",
+            "csc_referrals.csv: required column(s) missing for csc_referrals: la_code",
+        ),
+    ]
+    assert report.refused[0].reason.startswith("addresses.csv: cannot be read as a UTF-8 CSV")
+    assert [r.table for r in report.loads] == ["people"]
 
 
 def test_unknown_columns_are_kept_beside_the_table_and_reported(folder, tmp_path):
@@ -196,33 +255,48 @@ def test_unknown_columns_are_kept_beside_the_table_and_reported(folder, tmp_path
         """,
     )
     ws = Workspace(tmp_path / "ws")
-    report = ingest_folder(folder, ws)
+    report = ingest(folder, ws)
     load = next(r for r in report.loads if r.table == "csc_referrals")
     assert load.extra_columns == ("team",)
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
-    assert con.sql("SELECT _row, team FROM extra__csc_referrals").fetchall() == [(1, "North")]
-
-
-def test_loading_again_replaces_a_table_and_leaves_others(folder, tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    ingest_folder(folder, ws)
-    (folder / "people.csv").unlink()
-    write_table(
-        folder,
-        "csc_referrals",
-        "referral_id | child_id | la_code | referral_date\nr7 | c1 | 900 | 2021-01-01",
-    )
-    ingest_folder(folder, ws)
-    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
-    assert con.sql("SELECT referral_id FROM csc_referrals").fetchall() == [("r7",)]
-    assert con.sql("SELECT count(*) FROM people").fetchall() == [(3,)]
-    assert con.sql(
-        "SELECT table_name, rows_loaded FROM loads ORDER BY load_id, table_name"
-    ).fetchall() == [
-        ("csc_referrals", 3),
-        ("people", 3),
-        ("csc_referrals", 1),
+    assert con.sql("SELECT _line, columns['team'] FROM extra__csc_referrals").fetchall() == [
+        (1, "North")
     ]
+
+
+def test_the_same_files_twice_give_the_same_warehouse(folder, tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    ingest(folder, ws)
+    first = contents(ws.warehouse_path)
+    ingest(folder, ws)
+    second = contents(ws.warehouse_path)
+    first.pop("loads"), second.pop("loads")
+    assert first == second
+
+
+def test_a_newer_extract_replaces_the_rows_of_the_same_source(folder, tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    ingest(folder, ws)
+    (folder / "csc_referrals.csv").unlink()
+    write_table(folder, "people", "source | person_id | sex\ncsc | c7 | F")
+    ingest(folder, ws)
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    assert sorted(con.sql("SELECT person_id FROM people").fetchall()) == sorted(
+        [(p("csc", "c7"),), (p("police", "p1"),)]
+    )
+    assert con.sql("SELECT count(*) FROM csc_referrals").fetchall() == [(3,)]
+
+
+def test_check_only_writes_nothing(folder, tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    report = ingest(folder, ws, check_only=True)
+    assert report.checked_only and len(report.loads) == 2
+    assert not ws.warehouse_path.exists()
+    ingest(folder, ws)
+    before = contents(ws.warehouse_path)
+    write_table(folder, "people", "source | person_id\ncsc | c99")
+    ingest(folder, ws, check_only=True)
+    assert contents(ws.warehouse_path) == before
 
 
 def test_parquet_files_load_like_csv(tmp_path):
@@ -240,7 +314,7 @@ def test_parquet_files_load_like_csv(tmp_path):
     pq.write_table(table, data / "csc_referrals.parquet")
     (data / "notes.txt").write_text("not a table")
     ws = Workspace(tmp_path / "ws")
-    report = ingest_folder(data, ws)
+    report = ingest(data, ws)
     assert report.ignored_files == ["notes.txt"]
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
     assert con.sql("SELECT referral_date, decision FROM csc_referrals ORDER BY 1").fetchall() == [
@@ -249,7 +323,7 @@ def test_parquet_files_load_like_csv(tmp_path):
     ]
 
 
-def test_a_folder_with_no_tables_is_refused(tmp_path):
+def test_a_folder_with_no_inputs_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UnusableFileError, match="no table files found"):
-        ingest_folder(tmp_path / "empty", Workspace(tmp_path / "ws"))
+    with pytest.raises(UnusableFileError, match="no input files found"):
+        ingest(tmp_path / "empty", Workspace(tmp_path / "ws"))

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from daeval import __version__
 from daeval.cli.progress import step_progress, synth_progress
-from daeval.errors import DaevalError
+from daeval.errors import DaevalError, UnusableFileError
 
 app = typer.Typer(
     name="daeval",
@@ -70,33 +70,61 @@ def synth(
     out.print(f"Wrote {summary.total_rows:,} rows in {len(summary.rows)} files to {out_dir}")
 
 
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="Project key file (owner-only). Default: $DAEVAL_KEY_FILE, else $DAEVAL_KEY.",
+    ),
+]
+
+
 @app.command()
 def ingest(
     data_dir: Annotated[
-        Path, typer.Argument(help="A folder of data-contract tables (CSV or Parquet).")
+        Path, typer.Argument(help="A folder of input files (CSV, Parquet, XLSX, CIN census XML).")
     ],
     workspace: WorkspaceOption,
+    key_file: KeyFileOption = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Report what would load and what would not; write nothing."),
+    ] = False,
 ) -> None:
-    """Load a data-contract folder into the workspace's warehouse (all or nothing)."""
-    from daeval.warehouse import Workspace
-    from daeval.warehouse.load import ingest_folder
+    """Check, pseudonymise and load input files; bad rows go to quarantine with their reasons."""
+    import os
 
+    from daeval.cli.summary import print_ingest_summary
+    from daeval.ingest.load import ingest_folder
+    from daeval.privacy.keys import load_key
+    from daeval.warehouse import Workspace
+
+    key = load_key(os.environ, key_file)
     with step_progress(err, "Ingest") as progress:
-        report = ingest_folder(data_dir, Workspace(workspace), progress=progress)
-    for load in report.loads:
-        extra = (
-            f" (kept unknown columns: {', '.join(load.extra_columns)})"
-            if load.extra_columns
-            else ""
+        report = ingest_folder(data_dir, Workspace(workspace), key, progress, check_only=check)
+    print_ingest_summary(out, report)
+    if not check:
+        out.print(f"Warehouse: {Workspace(workspace).warehouse_path}")
+    if report.refused:
+        raise UnusableFileError(
+            "; ".join(f"{r.reason}" for r in report.refused)
+            + (" (the other files were loaded)" if report.loads and not check else "")
         )
-        out.print(
-            f"{load.file_name}: {load.rows_read:,} rows read, {load.rows_loaded:,} loaded{extra}"
-        )
-    if report.ignored_files:
-        out.print(f"Not tables of the data contract, ignored: {', '.join(report.ignored_files)}")
-    if report.absent_tables:
-        out.print(f"Tables not in this folder: {', '.join(report.absent_tables)}")
-    out.print(f"Warehouse: {Workspace(workspace).warehouse_path}")
+
+
+key_app = typer.Typer(help="The project key that pseudonyms are made with.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+def key_new(
+    path: Annotated[Path, typer.Argument(help="Where to write the key (outside any workspace).")],
+) -> None:
+    """Write a new random project key, readable only by you. Keep it outside the workspace."""
+    from daeval.privacy.keys import new_key_file
+
+    new_key_file(path)
+    out.print(f"Key written to {path} (mode 600). Set DAEVAL_KEY_FILE={path} or pass --key-file.")
 
 
 @app.command()
@@ -143,19 +171,31 @@ def demo(
     scale: Annotated[float, typer.Option(help="Size of the synthetic data.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
-    """Synthetic data → ingest → measures → a first HTML page; prints the page's path."""
+    """Synthetic data → ingest → measures → a first HTML page; prints the page's path.
+
+    Writes DIR/raw (synthetic inputs), DIR/demo.key (a key made for the demo) and DIR/study (the
+    workspace).
+    """
+    from daeval.ingest.load import ingest_folder
     from daeval.metrics.measures_table import compute_measures
+    from daeval.privacy.keys import new_key_file, read_key_file
     from daeval.report.first_page import write_first_page
     from daeval.synth import generate
     from daeval.warehouse import Workspace
-    from daeval.warehouse.load import ingest_folder
 
-    data_dir = directory / "raw"
-    workspace = Workspace(directory)
+    # The demo makes its own key, beside (not inside) the workspace.
+    data_dir, workspace, key_path = (
+        directory / "raw",
+        Workspace(directory / "study"),
+        directory / "demo.key",
+    )
+    if not key_path.exists():
+        new_key_file(key_path)
+    key = read_key_file(key_path)
     with synth_progress(err) as progress:
         generate(data_dir, scale=scale, seed=seed, progress=progress)
     with step_progress(err, "Demo") as progress:
-        ingest_folder(data_dir, workspace, progress=progress)
+        ingest_folder(data_dir, workspace, key, progress=progress)
         progress("measures")
         run = compute_measures(workspace)
         progress("report")

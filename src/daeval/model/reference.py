@@ -31,6 +31,8 @@ def _type(column: Column) -> str:
 def _stored(column: Column) -> str:
     if column.identifier is Identifier.DROP:
         return "not stored"
+    if column.pseudonym is not None:
+        return f"`{column.warehouse_name}` pseudonym"
     return f"`{column.warehouse_name}` {warehouse_type(column)}"
 
 
@@ -55,7 +57,9 @@ def render() -> str:
         "Generated from `daeval.model` by `make docs`; do not edit by hand.",
         "",
         "Codes are matched case-insensitively on input and stored in the spelling shown here.",
-        "An empty cell is missing. Direct identifiers are minimised before they are stored.",
+        "An empty cell is missing. Direct identifiers are minimised before they are stored;",
+        "ids are stored as keyed pseudonyms (HMAC-SHA256 under the project key). An arrow (→)",
+        "marks a reference that must resolve, or the row is quarantined.",
         "",
         "## Tables",
         "",
@@ -63,12 +67,22 @@ def render() -> str:
     for table in TABLES.values():
         lines += [f"### {table.name}", "", table.description, ""]
         if table.key:
-            lines += [f"Key: {', '.join(f'`{k}`' for k in table.key)}.", ""]
+            lines += [f"Key: {', '.join(f'`{k}`' for k in table.key)} (a repeat is quarantined).", ""]
+        for first, second in table.date_order:
+            lines += [f"- `{second}` may not be earlier than `{first}`."]
+        for name in table.not_in_future:
+            lines += [f"- `{name}` may not be in the future."]
+        if table.replace_by:
+            cols = ", ".join(f"`{c}`" for c in table.replace_by)
+            lines += [f"- A new extract replaces the rows with the same {cols}."]
+        else:
+            lines += ["- A new extract replaces the whole table."]
+        lines.append("")
         lines += ["| column | type | required | stored as | meaning |", "|---|---|---|---|---|"]
         for col in table.columns:
             required = "yes" if col.required else ""
             ref = ""
-            if col.references:
+            if col.references and col.enforce_reference:
                 src = f" in source `{col.references.source}`" if col.references.source else ""
                 ref = f" → `{col.references.table}.{col.references.column}`{src}"
             lines.append(

@@ -43,6 +43,30 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Pseudonym:
+    """How an id column is pseudonymised: HMAC of the id within a namespace.
+
+    The namespace is ``literal``, or ``prefix`` followed by the value of ``column`` in the same
+    row. Ids are unique only within their source, so the source is part of the namespace: the
+    same person id in the same source gets the same pseudonym in every table.
+    """
+
+    literal: str | None = None
+    column: str | None = None
+    prefix: str = ""
+
+
+PERSON_IN_ROW_SOURCE = Pseudonym(column="source")
+POLICE_PERSON = Pseudonym("police")
+CSC_PERSON = Pseudonym("csc")
+
+
+def record(table: str) -> Pseudonym:
+    """The namespace of a record id of ``table`` (a referral id, a notification id, ...)."""
+    return Pseudonym(f"record:{table}")
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     kind: Kind
@@ -54,6 +78,8 @@ class Column:
     pattern: str | None = None
     identifier: Identifier | None = None
     references: Reference | None = None
+    pseudonym: Pseudonym | None = None
+    enforce_reference: bool = False
 
     @property
     def warehouse_name(self) -> str | None:
@@ -73,6 +99,12 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
+    date_order: tuple[tuple[str, str], ...] = field(default=())
+    """Pairs of date columns where the first may not be later than the second."""
+    not_in_future: tuple[str, ...] = field(default=())
+    """Date columns that may not be later than the day of loading."""
+    replace_by: tuple[str, ...] = field(default=())
+    """Columns naming the source of a row: a new extract replaces the rows of the same source."""
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -114,7 +146,7 @@ PEOPLE = Table(
             "System the row comes from: `police`, `csc`, `service:<site_id>`, or another name",
             required=True,
         ),
-        _text("person_id", "The source's own id", required=True),
+        _text("person_id", "The source's own id", required=True, pseudonym=PERSON_IN_ROW_SOURCE),
         _text("first_name", "For linkage only; never stored", identifier=Identifier.DROP),
         _text("last_name", "For linkage only; never stored", identifier=Identifier.DROP),
         _date(
@@ -132,6 +164,7 @@ PEOPLE = Table(
         ),
     ),
     key=("source", "person_id"),
+    replace_by=("source",),
 )
 
 PERSON_LINKS = Table(
@@ -139,9 +172,19 @@ PERSON_LINKS = Table(
     "Links already trusted by the data owner, for example a MASH match.",
     (
         _text("source_a", "Source of the first person", required=True),
-        _text("person_id_a", "person_id of the first person", required=True),
+        _text(
+            "person_id_a",
+            "person_id of the first person",
+            required=True,
+            pseudonym=Pseudonym(column="source_a"),
+        ),
         _text("source_b", "Source of the second person", required=True),
-        _text("person_id_b", "person_id of the second person", required=True),
+        _text(
+            "person_id_b",
+            "person_id of the second person",
+            required=True,
+            pseudonym=Pseudonym(column="source_b"),
+        ),
     ),
     key=("source_a", "person_id_a", "source_b", "person_id_b"),
 )
@@ -150,7 +193,12 @@ POLICE_NOTIFICATIONS = Table(
     "police_notifications",
     "Police incident reports and vulnerable-person referrals.",
     (
-        _text("notification_id", "The force's own id", required=True),
+        _text(
+            "notification_id",
+            "The force's own id",
+            required=True,
+            pseudonym=record("police_notifications"),
+        ),
         _date(
             "notification_date",
             "Date of the incident report or vulnerable-person referral",
@@ -161,11 +209,13 @@ POLICE_NOTIFICATIONS = Table(
             "victim_id",
             "person_id in source police",
             references=Reference("people", "person_id", "police"),
+            pseudonym=POLICE_PERSON,
         ),
         _text(
             "perpetrator_id",
             "person_id in source police",
             references=Reference("people", "person_id", "police"),
+            pseudonym=POLICE_PERSON,
         ),
         _code("risk_tool", c.RISK_TOOL, "Risk tool used"),
         _code("risk_level", c.RISK_LEVEL, "Risk level; missing means not assessed"),
@@ -175,6 +225,7 @@ POLICE_NOTIFICATIONS = Table(
         _code("post_separation", c.YES_NO, "Abuse after the couple separated"),
     ),
     key=("notification_id",),
+    not_in_future=("notification_date",),
 )
 
 NOTIFICATION_CHILDREN = Table(
@@ -186,12 +237,16 @@ NOTIFICATION_CHILDREN = Table(
             "The notification",
             required=True,
             references=Reference("police_notifications", "notification_id"),
+            pseudonym=record("police_notifications"),
+            enforce_reference=True,
         ),
         _text(
             "child_id",
             "person_id in source police",
             required=True,
             references=Reference("people", "person_id", "police"),
+            pseudonym=POLICE_PERSON,
+            enforce_reference=True,
         ),
     ),
     key=("notification_id", "child_id"),
@@ -201,12 +256,18 @@ CSC_REFERRALS = Table(
     "csc_referrals",
     "Referrals to children's social care.",
     (
-        _text("referral_id", "The local authority's own id", required=True),
+        _text(
+            "referral_id",
+            "The local authority's own id",
+            required=True,
+            pseudonym=record("csc_referrals"),
+        ),
         _text(
             "child_id",
             "person_id in source csc",
             required=True,
             references=Reference("people", "person_id", "csc"),
+            pseudonym=CSC_PERSON,
         ),
         _text("la_code", "3-digit local authority code", required=True, pattern=r"^[0-9]{3}$"),
         _date("referral_date", "Date of referral", required=True),
@@ -218,18 +279,28 @@ CSC_REFERRALS = Table(
         _code("reason_for_closure", c.REASON_FOR_CLOSURE, "CIN reason for closure"),
     ),
     key=("referral_id",),
+    date_order=(("referral_date", "closure_date"),),
+    not_in_future=("referral_date",),
+    replace_by=("la_code",),
 )
 
 ASSESSMENTS = Table(
     "assessments",
     "Assessments of referred children, with the factors identified at the end.",
     (
-        _text("assessment_id", "The local authority's own id", required=True),
+        _text(
+            "assessment_id",
+            "The local authority's own id",
+            required=True,
+            pseudonym=record("assessments"),
+        ),
         _text(
             "referral_id",
             "The referral assessed",
             required=True,
             references=Reference("csc_referrals", "referral_id"),
+            pseudonym=record("csc_referrals"),
+            enforce_reference=True,
         ),
         _date("start_date", "Assessment start date"),
         _date("authorised_date", "Assessment authorisation (completion) date"),
@@ -241,18 +312,20 @@ ASSESSMENTS = Table(
         ),
     ),
     key=("assessment_id",),
+    date_order=(("start_date", "authorised_date"),),
 )
 
 PLANS = Table(
     "plans",
     "Child in need plans, child protection plans and periods looked after.",
     (
-        _text("plan_id", "The local authority's own id", required=True),
+        _text("plan_id", "The local authority's own id", required=True, pseudonym=record("plans")),
         _text(
             "child_id",
             "person_id in source csc",
             required=True,
             references=Reference("people", "person_id", "csc"),
+            pseudonym=CSC_PERSON,
         ),
         _code("plan_type", c.PLAN_TYPE, "CIN, CP or CLA", required=True),
         _date("start_date", "Plan start date", required=True),
@@ -260,17 +333,32 @@ PLANS = Table(
         _code("category_of_abuse", c.CATEGORY_OF_ABUSE, "Category of abuse (CP plans)"),
     ),
     key=("plan_id",),
+    date_order=(("start_date", "end_date"),),
 )
 
 SERVICE_EPISODES = Table(
     "service_episodes",
     "One row per person per referral to an intervention.",
     (
-        _text("episode_id", "The service's own id", required=True),
+        _text(
+            "episode_id",
+            "The service's own id",
+            required=True,
+            pseudonym=record("service_episodes"),
+        ),
         _text("site_id", "Site delivering the intervention", required=True),
         _text("intervention_id", "Intervention", required=True),
-        _text("person_id", "person_id in source `service:<site_id>`", required=True),
-        _text("family_id", "The service's family id"),
+        _text(
+            "person_id",
+            "person_id in source `service:<site_id>`",
+            required=True,
+            pseudonym=Pseudonym(column="site_id", prefix="service:"),
+        ),
+        _text(
+            "family_id",
+            "The service's family id",
+            pseudonym=Pseudonym(column="site_id", prefix="family:service:"),
+        ),
         _code("role", c.ROLE, "The person's role in the family"),
         _date("referral_date", "Date referred to the service", required=True),
         _text("referral_source", "Free text or CIN referral source code"),
@@ -287,15 +375,33 @@ SERVICE_EPISODES = Table(
         _date("consent_date", "Date consent was given or withdrawn"),
     ),
     key=("episode_id",),
+    date_order=(
+        ("referral_date", "start_date"),
+        ("start_date", "end_date"),
+        ("referral_date", "end_date"),
+    ),
+    replace_by=("site_id",),
 )
 
 MEASURE_RESPONSES = Table(
     "measure_responses",
     "Questionnaire answers, one row per item answered.",
     (
-        _text("response_id", "Id of the answer", required=True),
+        _text(
+            "response_id",
+            "Id of the answer",
+            required=True,
+            pseudonym=record("measure_responses"),
+        ),
         _text("source", "Source system of the person", required=True),
-        _text("person_id", "person_id in that source", required=True),
+        _text(
+            "person_id",
+            "person_id in that source",
+            required=True,
+            references=Reference("people", "person_id"),
+            pseudonym=PERSON_IN_ROW_SOURCE,
+            enforce_reference=True,
+        ),
         _code("instrument", c.INSTRUMENT, "Instrument code", required=True),
         _text(
             "timepoint",
@@ -311,6 +417,7 @@ MEASURE_RESPONSES = Table(
         Column("value", Kind.DECIMAL, "The answer (or a licensed tool's score)", required=True),
     ),
     key=("response_id",),
+    replace_by=("source",),
 )
 
 ADDRESSES = Table(
@@ -318,7 +425,9 @@ ADDRESSES = Table(
     "Address history, for transience.",
     (
         _text("source", "Source system", required=True),
-        _text("person_id", "person_id in that source", required=True),
+        _text(
+            "person_id", "person_id in that source", required=True, pseudonym=PERSON_IN_ROW_SOURCE
+        ),
         _text(
             "postcode",
             "Stored as the postcode sector (postcode_sector)",
@@ -328,6 +437,8 @@ ADDRESSES = Table(
         _date("to_date", "Last date at the address"),
     ),
     key=("source", "person_id", "from_date"),
+    date_order=(("from_date", "to_date"),),
+    replace_by=("source",),
 )
 
 COSTS = Table(
@@ -341,6 +452,8 @@ COSTS = Table(
         _code("category", c.COST_CATEGORY, "Cost category", required=True),
         Column("amount_gbp", Kind.DECIMAL, "Amount in pounds", required=True, minimum=0),
     ),
+    date_order=(("period_start", "period_end"),),
+    replace_by=("site_id",),
 )
 
 TABLES: MappingProxyType[str, Table] = MappingProxyType(

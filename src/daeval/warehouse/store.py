@@ -20,8 +20,31 @@ LOADS_DDL = """CREATE TABLE IF NOT EXISTS loads (
   file_sha256 VARCHAR NOT NULL,
   rows_read BIGINT NOT NULL,
   rows_loaded BIGINT NOT NULL,
+  rows_quarantined BIGINT NOT NULL,
   extra_columns VARCHAR
 )"""
+
+QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quarantine (
+  load_id BIGINT NOT NULL,
+  table_name VARCHAR NOT NULL,
+  file_name VARCHAR NOT NULL,
+  locator VARCHAR NOT NULL,
+  line BIGINT,
+  column_name VARCHAR,
+  rule VARCHAR NOT NULL,
+  reason VARCHAR,
+  value VARCHAR
+)"""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every canonical table and daeval's own tables that are not there yet."""
+    existing = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table, ddl in zip(TABLES, schema_sql(), strict=True):
+        if table not in existing:
+            con.execute(ddl)
+    for ddl in (LOADS_DDL, QUARANTINE_DDL, MEASURES_DDL):
+        con.execute(ddl)
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -72,12 +95,7 @@ class Warehouse:
 
     def create_schema(self) -> None:
         with self.connect() as con:
-            existing = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-            for table, ddl in zip(TABLES, schema_sql(), strict=True):
-                if table not in existing:
-                    con.execute(ddl)
-            con.execute(LOADS_DDL)
-            con.execute(MEASURES_DDL)
+            create_schema(con)
 
     def loaded_tables(self) -> dict[str, int]:
         """Tables loaded so far, with their row counts."""

@@ -1,0 +1,377 @@
+"""The front door: stage every input file, check it, pseudonymise it, load good rows, quarantine bad ones.
+
+Every input row is accounted for: rows read = rows loaded + rows quarantined, per file. A file that
+cannot be used at all is refused with its reason while the others load. All changes to the
+warehouse happen in one transaction, so a failure or a killed process leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from daeval.errors import UnusableFileError
+from daeval.ingest.rules import (
+    canonical_code_sql,
+    cell,
+    date_sql,
+    literal,
+    quote,
+    row_violations_sql,
+)
+from daeval.ingest.staging import Stage, stage_arrow, stage_file
+from daeval.model import TABLES, Column, Identifier, Kind, Table
+from daeval.model.tables import Pseudonym
+from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql
+from daeval.privacy.pseudonyms import pseudonym_sql
+from daeval.warehouse.store import Workspace, create_schema, scalar
+
+TABULAR = (".csv", ".parquet", ".xlsx")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    table: str
+    file_name: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    extra_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefusedFile:
+    file_name: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    loads: list[FileLoad] = field(default_factory=list)
+    refused: list[RefusedFile] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    absent_tables: list[str] = field(default_factory=list)
+    unchecked_references: list[str] = field(default_factory=list)
+    checked_only: bool = False
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_inputs(data_dir: Path) -> tuple[list[tuple[str | None, Path]], list[str]]:
+    """Input files as (canonical table or None for a multi-table file, path), and ignored names."""
+    if not data_dir.is_dir():
+        raise UnusableFileError(f"{data_dir}: not a folder")
+    inputs: list[tuple[str | None, Path]] = []
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for path in sorted(p for p in data_dir.iterdir() if p.is_file()):
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if suffix == ".xml":
+            inputs.append((None, path))
+        elif suffix in TABULAR and stem in TABLES:
+            if stem in seen:
+                raise UnusableFileError(
+                    f"{path.name}: table {stem} is given twice ({seen[stem]} and {path.name}); "
+                    "keep one"
+                )
+            seen[stem] = path.name
+            inputs.append((stem, path))
+        else:
+            ignored.append(path.name)
+    return inputs, ignored
+
+
+def _stage_input(
+    con: duckdb.DuckDBPyConnection, table: str | None, path: Path, counter: list[int]
+) -> list[Stage]:
+    def next_name() -> str:
+        counter[0] += 1
+        return f"stage_{counter[0]}"
+
+    if table is None:
+        from daeval.ingest.cin_census import read_cin_census
+
+        return [stage_arrow(con, staged, next_name()) for staged in read_cin_census(path)]
+    if path.suffix.lower() == ".xlsx":
+        from daeval.ingest.xlsx import read_xlsx
+
+        return [stage_arrow(con, read_xlsx(path, table), next_name())]
+    return [stage_file(con, path, table, next_name())]
+
+
+def _namespace_sql(p: Pseudonym) -> str:
+    if p.column is None:
+        return literal(p.literal or "")
+    return f"({literal(p.prefix)} || {cell(p.column)})"
+
+
+def _pseudonymised(stage: Stage, key: bytes) -> dict[str, str]:
+    """{column: SQL of its pseudonym} for the id columns present in the stage."""
+    out = {}
+    for column in TABLES[stage.table].columns:
+        if column.pseudonym and column.name in stage.columns:
+            out[column.name] = pseudonym_sql(
+                key, _namespace_sql(column.pseudonym), cell(column.name)
+            )
+    return out
+
+
+def _value_sql(column: Column) -> str:
+    """SQL of the value stored in the warehouse for a staged column (pseudonyms aside)."""
+    v = cell(column.name)
+    if column.identifier is Identifier.YEAR_MONTH:
+        return birth_month_sql(date_sql(column.name))
+    if column.identifier is Identifier.SECTOR:
+        return postcode_sector_sql(v)
+    if column.kind is Kind.DATE:
+        return date_sql(column.name)
+    if column.kind is Kind.INTEGER:
+        return f"CAST({v} AS BIGINT)"
+    if column.kind is Kind.DECIMAL:
+        return f"CAST({v} AS DOUBLE)"
+    if column.kind is Kind.CODE:
+        assert column.codes is not None
+        return canonical_code_sql(v, column.codes)
+    if column.kind is Kind.CODE_SET:
+        return f"regexp_replace(upper({v}), '\\s*;\\s*', ';', 'g')"
+    return v
+
+
+def _withheld(table: Table, column: str | None) -> bool:
+    """Whether a quarantined value of ``column`` must not be kept (it could identify someone)."""
+    if column is None or column not in table.column_names:
+        return True
+    col = table.column(column)
+    return col.identifier is not None or col.pseudonym is not None
+
+
+class _Run:
+    """One ingest: staging, checks and the load, on one connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes, today: date):
+        self.con = con
+        self.key = key
+        self.today = today.isoformat()
+        self.stages: list[Stage] = []
+
+    def prepare(self, stage: Stage) -> None:
+        """Add pseudonyms and collect the stage's row-level violations."""
+        pseudonyms = _pseudonymised(stage, self.key)
+        if pseudonyms:
+            extra = ", ".join(f"{sql} AS {quote('_p_' + c)}" for c, sql in pseudonyms.items())
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {stage.name} AS SELECT *, {extra} FROM {stage.name}"
+            )
+        table = TABLES[stage.table]
+        query = row_violations_sql(stage.name, table, set(stage.columns), self.today)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
+        self.stages.append(stage)
+
+    def _good(self, stage: Stage) -> str:
+        return (
+            f"(SELECT * FROM {stage.name} WHERE _line NOT IN (SELECT _line FROM {stage.name}_bad))"
+        )
+
+    def _replaced(self, table: Table) -> str | None:
+        """SQL condition on the warehouse table true for the rows this run replaces.
+
+        None when the run does not feed the table; 'true' when it replaces the whole table.
+        """
+        stages = [s for s in self.stages if s.table == table.name]
+        if not stages:
+            return None
+        if not table.replace_by or any(
+            c not in s.columns for s in stages for c in table.replace_by
+        ):
+            return "true"
+        scope = " UNION ".join(
+            "SELECT DISTINCT "
+            + ", ".join(f"{cell(c)} AS {quote(c)}" for c in table.replace_by)
+            + f" FROM {s.name}"
+            for s in stages
+        )
+        match = " AND ".join(
+            f"s.{quote(c)} IS NOT DISTINCT FROM {quote(table.name)}.{quote(c)}"
+            for c in table.replace_by
+        )
+        return f"EXISTS (SELECT 1 FROM ({scope}) AS s WHERE {match})"
+
+    def _kept_rows(self, table: Table) -> str:
+        """Warehouse rows of ``table`` that this run leaves in place."""
+        replaced = self._replaced(table)
+        condition = "true" if replaced is None else f"NOT ({replaced})"
+        return f"(SELECT * FROM {quote(table.name)} WHERE {condition})"
+
+    def check_references(self, report: IngestReport) -> None:
+        """Quarantine rows pointing at records that neither this run nor the warehouse holds."""
+        for stage in self.stages:
+            table = TABLES[stage.table]
+            for column in table.columns:
+                ref = column.references
+                if not (column.enforce_reference and ref and column.name in stage.columns):
+                    continue
+                targets = [
+                    f"SELECT {quote('_p_' + ref.column)} AS id FROM {self._good(s)}"
+                    for s in self.stages
+                    if s.table == ref.table
+                ]
+                kept = self._kept_rows(TABLES[ref.table])
+                if targets or scalar(self.con, f"SELECT count(*) FROM {quote(ref.table)}"):
+                    targets.append(f"SELECT {quote(ref.column)} AS id FROM {kept}")
+                if not targets:
+                    note = f"{stage.origin}: {column.name} not checked ({ref.table} not loaded)"
+                    report.unchecked_references.append(note)
+                    continue
+                reason = f"points at no {ref.table} record"
+                self.con.execute(
+                    f"INSERT INTO {stage.name}_bad SELECT _line, {literal(column.name)}, "
+                    f"'reference', {literal(reason)}, NULL FROM {stage.name} "
+                    f"WHERE {quote('_p_' + column.name)} IS NOT NULL AND "
+                    f"{quote('_p_' + column.name)} NOT IN ({' UNION ALL '.join(targets)})"
+                )
+
+    def load(self, paths: dict[str, Path], report: IngestReport) -> None:
+        """Replace the tables fed by this run, record quarantine and loads (inside a transaction)."""
+        load_id = scalar(self.con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
+        for table_name in dict.fromkeys(s.table for s in self.stages):
+            table = TABLES[table_name]
+            self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table)}")
+        for stage in self.stages:
+            report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
+
+    def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
+        table = TABLES[stage.table]
+        targets, values = [], []
+        for column in table.columns:
+            if column.warehouse_name is None:
+                continue
+            targets.append(quote(column.warehouse_name))
+            if column.name not in stage.columns:
+                values.append("NULL")
+            elif column.pseudonym is not None:
+                values.append(quote("_p_" + column.name))
+            else:
+                values.append(_value_sql(column))
+        good = self._good(stage)
+        self.con.execute(
+            f"INSERT INTO {quote(table.name)} ({', '.join(targets)}) "
+            f"SELECT {', '.join(values)} FROM {good} ORDER BY _line"
+        )
+        read = scalar(self.con, f"SELECT count(*) FROM {stage.name}")
+        bad = scalar(self.con, f"SELECT count(DISTINCT _line) FROM {stage.name}_bad")
+        self._quarantine(stage, table, load_id)
+        extra = tuple(c for c in stage.columns if c not in table.column_names)
+        self._keep_extra(stage, table, extra, good)
+        self.con.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, table.name, stage.origin, _sha256(path), read, read - bad, bad,
+             ",".join(extra) or None],
+        )  # fmt: skip
+        return FileLoad(table.name, stage.origin, read, read - bad, bad, extra)
+
+    def _quarantine(self, stage: Stage, table: Table, load_id: int) -> None:
+        withheld = [c for c in {*table.column_names, *stage.columns} if _withheld(table, c)]
+        hide = ", ".join(literal(c) for c in withheld) or "NULL"
+        self.con.execute(
+            "DELETE FROM quarantine WHERE table_name = ? AND file_name = ?",
+            [table.name, stage.origin],
+        )
+        self.con.execute(
+            f"INSERT INTO quarantine SELECT {load_id}, {literal(table.name)}, "
+            f"{literal(stage.origin)}, {literal(stage.locator)}, _line, column_name, rule, reason, "
+            f"CASE WHEN column_name IS NULL OR column_name IN ({hide}) THEN NULL ELSE value END "
+            f"FROM {stage.name}_bad ORDER BY _line, column_name, rule"
+        )
+
+    def _keep_extra(self, stage: Stage, table: Table, extra: tuple[str, ...], good: str) -> None:
+        side = quote(f"extra__{table.name}")
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS {side} (file_name VARCHAR, _line BIGINT, "
+            "columns MAP(VARCHAR, VARCHAR))"
+        )
+        self.con.execute(f"DELETE FROM {side} WHERE file_name = ?", [stage.origin])
+        if extra:
+            # Columns the model does not know are kept beside the table, never silently dropped.
+            keys = ", ".join(literal(c) for c in extra)
+            vals = ", ".join(quote(c) for c in extra)
+            self.con.execute(
+                f"INSERT INTO {side} SELECT {literal(stage.origin)}, _line, "
+                f"map([{keys}], [{vals}]) FROM {good} ORDER BY _line"
+            )
+
+
+def ingest_folder(
+    data_dir: Path,
+    workspace: Workspace,
+    key: bytes,
+    progress: Progress | None = None,
+    check_only: bool = False,
+    today: date | None = None,
+) -> IngestReport:
+    """Load every input file in ``data_dir`` into the workspace's warehouse.
+
+    Each canonical table fed by this run replaces the warehouse's rows of the same source (see
+    ``Table.replace_by``), or the whole table when rows carry no source; other tables are left as
+    they were. With ``check_only`` everything is checked and reported and nothing is written.
+    """
+    inputs, ignored = find_inputs(data_dir)
+    report = IngestReport(ignored_files=ignored, checked_only=check_only)
+    if not inputs:
+        raise UnusableFileError(
+            f"{data_dir}: no input files found (expected names such as people.csv, "
+            "csc_referrals.xlsx or a CIN census .xml)"
+        )
+    say = progress or (lambda step: None)
+    if not check_only:
+        con = workspace.create().connect()
+    elif workspace.warehouse_path.exists():
+        con = workspace.open().connect()  # everything written is rolled back
+    else:
+        con = duckdb.connect()
+        create_schema(con)
+    with con:
+        run = _Run(con, key, today or date.today())
+        counter = [0]
+        paths: dict[str, Path] = {}
+        for table, path in inputs:
+            say(f"reading {path.name}")
+            try:
+                stages = _stage_input(con, table, path, counter)
+                for stage in stages:
+                    missing = [c for c in TABLES[stage.table].required if c not in stage.columns]
+                    if missing:
+                        raise UnusableFileError(
+                            f"{path.name}: required column(s) missing for {stage.table}: "
+                            f"{', '.join(missing)}"
+                        )
+            except UnusableFileError as exc:
+                report.refused.append(RefusedFile(path.name, str(exc)))
+                continue
+            paths[path.name] = path
+            for stage in stages:
+                say(f"checking {stage.origin} ({stage.table})")
+                run.prepare(stage)
+        fed = {s.table for s in run.stages}
+        report.absent_tables = [t for t in TABLES if t not in fed]
+        run.check_references(report)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            say("loading")
+            run.load(paths, report)
+            con.execute("ROLLBACK" if check_only else "COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return report

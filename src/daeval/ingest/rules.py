@@ -1,0 +1,208 @@
+"""Validation rules derived from the canonical model, written as SQL over a staged file.
+
+A staged file is a table of text columns plus ``_line`` (where the row stands in its file) and
+``_problem`` (a reader's note, or NULL). Each rule yields violations: ``_line``, column, rule
+name and the offending value. Rules are set-based: one query per rule and column, no Python loop
+over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from daeval.model import Column, Kind, Table
+from daeval.model.codes import CodeList
+
+INTEGER_PATTERN = r"^[+-]?[0-9]+$"
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def cell(column: str) -> str:
+    """A staged cell, trimmed, with an empty cell read as missing."""
+    return f"NULLIF(trim({quote(column)}), '')"
+
+
+def date_sql(column: str) -> str:
+    return f"TRY_CAST(TRY_STRPTIME({cell(column)}, '{DATE_FORMAT}') AS DATE)"
+
+
+def canonical_code_sql(expression: str, codes: CodeList) -> str:
+    """SQL giving the canonical spelling of a code (matched case-insensitively), NULL if unknown."""
+    whens = " ".join(
+        f"WHEN {literal(code.casefold())} THEN {literal(code)}" for code in codes.codes
+    )
+    return f"(CASE lower({expression}) {whens} END)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named check on one column: ``condition`` is true for a row that breaks it."""
+
+    name: str
+    column: str
+    condition: str
+    reason: str
+
+
+def column_rules(column: Column) -> list[Rule]:
+    """The rules a staged value of ``column`` must pass on its own."""
+    v, name = cell(column.name), column.name
+    rules: list[Rule] = []
+    if column.required:
+        rules.append(Rule("required", name, f"{v} IS NULL", "required value is missing"))
+    if column.kind is Kind.DATE:
+        rules.append(
+            Rule(
+                "type_date",
+                name,
+                f"{v} IS NOT NULL AND {date_sql(name)} IS NULL",
+                "not a date in the form YYYY-MM-DD",
+            )
+        )
+    elif column.kind is Kind.INTEGER:
+        rules.append(
+            Rule(
+                "type_integer",
+                name,
+                f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{INTEGER_PATTERN}')",
+                "not a whole number",
+            )
+        )
+    elif column.kind is Kind.DECIMAL:
+        rules.append(
+            Rule(
+                "type_number",
+                name,
+                f"{v} IS NOT NULL AND TRY_CAST({v} AS DOUBLE) IS NULL",
+                "not a number",
+            )
+        )
+    elif column.kind is Kind.CODE:
+        assert column.codes is not None
+        rules.append(
+            Rule(
+                "code_list",
+                name,
+                f"{v} IS NOT NULL AND {canonical_code_sql(v, column.codes)} IS NULL",
+                f"not a code of {column.codes.name} ({', '.join(column.codes.codes)})",
+            )
+        )
+    if column.minimum is not None:
+        rules.append(
+            Rule(
+                "minimum",
+                name,
+                f"TRY_CAST({v} AS DOUBLE) < {column.minimum}",
+                f"below the minimum of {column.minimum:g}",
+            )
+        )
+    if column.maximum is not None:
+        rules.append(
+            Rule(
+                "maximum",
+                name,
+                f"TRY_CAST({v} AS DOUBLE) > {column.maximum}",
+                f"above the maximum of {column.maximum:g}",
+            )
+        )
+    if column.pattern is not None:
+        rules.append(
+            Rule(
+                "pattern",
+                name,
+                f"{v} IS NOT NULL AND NOT regexp_full_match({v}, {literal(column.pattern)})",
+                f"does not match the pattern {column.pattern}",
+            )
+        )
+    return rules
+
+
+def table_rules(table: Table, present: set[str], today: str) -> list[Rule]:
+    """Rules across columns of one row: date order and dates in the future."""
+    rules = []
+    for first, second in table.date_order:
+        if first in present and second in present:
+            rules.append(
+                Rule(
+                    "date_order",
+                    second,
+                    f"{date_sql(second)} < {date_sql(first)}",
+                    f"earlier than {first}",
+                )
+            )
+    for name in table.not_in_future:
+        if name in present:
+            rules.append(
+                Rule(
+                    "future_date",
+                    name,
+                    f"{date_sql(name)} > DATE '{today}'",
+                    "in the future",
+                )
+            )
+    return rules
+
+
+def _violation(stage: str, rule: Rule) -> str:
+    return (
+        f"SELECT _line, {literal(rule.column)} AS column_name, {literal(rule.name)} AS rule, "
+        f"{literal(rule.reason)} AS reason, {cell(rule.column)} AS value "
+        f"FROM {stage} WHERE {rule.condition}"
+    )
+
+
+def code_set_violations(stage: str, column: Column) -> str:
+    """Rows of a ';'-separated code list column holding a code outside its list."""
+    assert column.codes is not None
+    return (
+        f"SELECT _line, {literal(column.name)} AS column_name, 'code_set' AS rule, "
+        f"{literal('not a code of ' + column.codes.name)} AS reason, code AS value FROM ("
+        f"SELECT _line, trim(unnest(string_split({cell(column.name)}, ';'))) AS code "
+        f"FROM {stage} WHERE {cell(column.name)} IS NOT NULL) "
+        f"WHERE {canonical_code_sql('code', column.codes)} IS NULL"
+    )
+
+
+def duplicate_violations(stage: str, table: Table) -> str | None:
+    """Rows repeating the key of an earlier row of the same file (the first is kept)."""
+    if not table.key:
+        return None
+    key = ", ".join(cell(k) for k in table.key)
+    return (
+        f"SELECT _line, {literal(table.key[-1])} AS column_name, 'duplicate_key' AS rule, "
+        f"{literal('repeats the key (' + ', '.join(table.key) + ') of an earlier row')} AS reason, "
+        f"NULL AS value FROM (SELECT _line, row_number() OVER (PARTITION BY {key} ORDER BY _line) "
+        f"AS n FROM {stage}) WHERE n > 1"
+    )
+
+
+def reader_violations(stage: str) -> str:
+    """Problems a reader found while turning a file into rows (for example a formula cell)."""
+    return (
+        f"SELECT _line, NULL AS column_name, 'reader' AS rule, _problem AS reason, "
+        f"NULL AS value FROM {stage} WHERE _problem IS NOT NULL"
+    )
+
+
+def row_violations_sql(stage: str, table: Table, present: set[str], today: str) -> str:
+    """Every violation of the row-level rules in a staged file, as one query."""
+    parts = [reader_violations(stage)]
+    for column in table.columns:
+        if column.name not in present:
+            continue
+        parts += [_violation(stage, r) for r in column_rules(column)]
+        if column.kind is Kind.CODE_SET:
+            parts.append(code_set_violations(stage, column))
+    parts += [_violation(stage, r) for r in table_rules(table, present, today)]
+    duplicates = duplicate_violations(stage, table)
+    if duplicates:
+        parts.append(duplicates)
+    return " UNION ALL ".join(parts)

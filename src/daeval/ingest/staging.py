@@ -1,0 +1,115 @@
+"""Putting an input file's rows into a DuckDB staging table, as text, with where each came from.
+
+CSV and Parquet are read by DuckDB itself; other formats come from their readers as
+:class:`~daeval.ingest.staged.StagedTable`. Either way the staging table has the file's columns
+(lower-case names), ``_line`` and ``_problem``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from daeval.errors import UnusableFileError
+from daeval.ingest.rules import literal, quote
+from daeval.ingest.staged import LOCATOR_COLUMN, StagedTable
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A staged file: its staging table, the canonical table it feeds, and its columns."""
+
+    name: str
+    table: str
+    origin: str
+    columns: tuple[str, ...]
+    locator: str = "row"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+def _csv_source(path: Path) -> str:
+    return (
+        f"read_csv({literal(str(path))}, all_varchar=true, header=true, delim=',', "
+        "quote='\"', escape='\"', strict_mode=false, null_padding=true)"
+    )
+
+
+def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
+    header = con.sql(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
+    casts = []
+    for name, sql_type, *_ in header:
+        expr = quote(name)
+        if sql_type.startswith("TIMESTAMP"):
+            expr = f"CAST({expr} AS DATE)"
+        casts.append(f"CAST({expr} AS VARCHAR) AS {quote(name)}")
+    return f"(SELECT {', '.join(casts)} FROM read_parquet({literal(str(path))}))", [
+        h[0] for h in header
+    ]
+
+
+def _normalised(origin: str, names: list[str]) -> list[str]:
+    normalised = [n.strip().lower() for n in names]
+    for n in normalised:
+        if not n:
+            raise UnusableFileError(f"{origin}: a column has no name in the header")
+        if normalised.count(n) > 1:
+            raise UnusableFileError(f"{origin}: column {n!r} appears more than once in the header")
+    return normalised
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, name: str) -> Stage:
+    """Stage a CSV or Parquet file of ``table`` as ``name``."""
+    try:
+        if path.suffix.lower() == ".csv":
+            source = _csv_source(path)
+            names = [h[0] for h in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        else:
+            source, names = _parquet_source(con, path)
+    except duckdb.Error as exc:
+        kind = "a UTF-8 CSV" if path.suffix.lower() == ".csv" else "a Parquet"
+        raise UnusableFileError(
+            f"{path.name}: cannot be read as {kind} table ({_first_line(exc)})"
+        ) from None
+    if path.suffix.lower() == ".csv" and _duckdb_renamed_duplicates(path, names):
+        raise UnusableFileError(f"{path.name}: a column name appears more than once in the header")
+    columns = _normalised(path.name, names)
+    renames = ", ".join(f"{quote(n)} AS {quote(m)}" for n, m in zip(names, columns, strict=True))
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {renames}, "
+            f"NULL::VARCHAR AS _problem FROM {source}"
+        )
+        con.execute(f"ALTER TABLE {name} ADD COLUMN {LOCATOR_COLUMN} BIGINT")
+        con.execute(f"UPDATE {name} SET {LOCATOR_COLUMN} = rowid + 1")
+    except duckdb.Error as exc:
+        raise UnusableFileError(f"{path.name}: cannot be read ({_first_line(exc)})") from None
+    return Stage(name, table, path.name, tuple(columns))
+
+
+def _duckdb_renamed_duplicates(path: Path, names: list[str]) -> bool:
+    """DuckDB renames a repeated header name (a, a_1); read the raw header to tell."""
+    with path.open("rb") as f:
+        first = f.readline().decode("utf-8-sig", errors="replace").strip()
+    raw = [h.strip().strip('"').lower() for h in first.split(",")]
+    return len(raw) != len(set(raw)) and len(raw) == len(names)
+
+
+def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) -> Stage:
+    """Stage rows a reader produced."""
+    columns = [c for c in staged.data.column_names if c not in (LOCATOR_COLUMN, "_problem")]
+    _normalised(staged.origin, columns)
+    view = f"{name}_arrow"
+    con.register(view, staged.data)
+    problem = "_problem" if "_problem" in staged.data.column_names else "NULL::VARCHAR AS _problem"
+    selected = ", ".join(quote(c) for c in columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selected}, {problem}, "
+        f"CAST({LOCATOR_COLUMN} AS BIGINT) AS {LOCATOR_COLUMN} FROM {view}"
+    )
+    con.unregister(view)
+    return Stage(name, staged.table, staged.origin, tuple(columns), staged.locator)
