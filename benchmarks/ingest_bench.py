@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
+from daeval.ingest.load import ingest_folder
 from daeval.synth import generate
 from daeval.warehouse import Workspace
-from daeval.ingest.load import ingest_folder
 
 SCALE = 20
 BENCH_KEY = b"benchmark-key-not-secret-0123456789abcdef"

@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import ibis
 
+from daeval.ingest.load import ingest_folder
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.synth import generate
 from daeval.warehouse import Workspace
-from daeval.ingest.load import ingest_folder
 
 SCALE = 20
 BENCH_KEY = b"benchmark-key-not-secret-0123456789abcdef"

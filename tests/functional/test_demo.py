@@ -71,7 +71,10 @@ def test_no_clear_identifier_of_the_input_reaches_the_warehouse(demo):
                 v for v in (person["person_id"], person["first_name"], person["last_name"],
                             person["postcode"]) if v
             )  # fmt: skip
-    for table, column in (("csc_referrals", "referral_id"), ("police_notifications", "notification_id")):
+    for table, column in (
+        ("csc_referrals", "referral_id"),
+        ("police_notifications", "notification_id"),
+    ):
         with (raw / f"{table}.csv").open(newline="") as f:
             clear.update(row[column] for row in csv.DictReader(f))
     # A name may spell a code by chance (a surname typed BOTH is also an ethnicity code).
@@ -84,7 +87,9 @@ def test_no_clear_identifier_of_the_input_reaches_the_warehouse(demo):
         for (column,) in con.sql(
             f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}'"
         ).fetchall():
-            values = con.sql(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}"').fetchall()
+            values = con.sql(
+                f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}"'
+            ).fetchall()
             found += [(table, column, v) for (v,) in values if v in clear]
     assert found == []
     assert len(clear) > 50_000

@@ -53,7 +53,10 @@ def loaded(tmp_path, daeval):
     _write_referrals(data, rows)
     result = daeval("ingest", data, "--workspace", ws)
     assert result.returncode == 0, result.stderr
-    assert re.search(rf"csc_referrals\.csv\s+│\s+csc_referrals\s+│\s+{len(rows):,}\s+│\s+{len(rows):,}\s+│\s+0", result.stdout), result.stdout
+    assert re.search(
+        rf"csc_referrals\.csv\s+│\s+csc_referrals\s+│\s+{len(rows):,}\s+│\s+{len(rows):,}\s+│\s+0",
+        result.stdout,
+    ), result.stdout
     return ws, rows
 
 
@@ -168,7 +171,9 @@ def test_bad_input_exits_with_a_distinct_code_and_one_clear_message(tmp_path, da
     _write_referrals(data, [("r1", "c1", "900", "2020-13-01", "nfa")])
     result = daeval("ingest", data, "--workspace", tmp_path / "ws")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"csc_referrals\.csv\s+│\s+csc_referrals\s+│\s+1\s+│\s+0\s+│\s+1", result.stdout)
+    assert re.search(
+        r"csc_referrals\.csv\s+│\s+csc_referrals\s+│\s+1\s+│\s+0\s+│\s+1", result.stdout
+    )
     (data / "csc_referrals.csv").write_text("referral_id,child_id\nr1,c1\n")
     result = daeval("ingest", data, "--workspace", tmp_path / "ws")
     assert result.returncode == 11

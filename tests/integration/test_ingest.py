@@ -8,13 +8,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.lib.keys import TEST_KEY
+from tests.lib.tables import write_table
 
 from daeval.errors import UnusableFileError
 from daeval.ingest.load import ingest_folder
 from daeval.privacy.pseudonyms import pseudonym
 from daeval.warehouse import Workspace
-from tests.lib.keys import TEST_KEY
-from tests.lib.tables import write_table
 
 PEOPLE = """
 source | person_id | first_name | last_name | date_of_birth | sex | ethnicity | disability | postcode
@@ -177,7 +177,11 @@ def test_references_must_point_at_something_that_exists(tmp_path):
         "assessments",
         "assessment_id | referral_id | factors\na1 | r1 | 3B\na2 | r404 | 3a; 4B",
     )
-    write_table(data, "csc_referrals", "referral_id | child_id | la_code | referral_date\nr1 | c1 | 900 | 2020-01-01")
+    write_table(
+        data,
+        "csc_referrals",
+        "referral_id | child_id | la_code | referral_date\nr1 | c1 | 900 | 2020-01-01",
+    )
     ws = Workspace(tmp_path / "ws")
     report = ingest(data, ws)
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
@@ -221,7 +225,9 @@ def test_ranges_whole_numbers_and_code_sets_are_checked(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ingest(data, ws)
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
-    assert con.sql("SELECT table_name, line, column_name, rule, value FROM quarantine ORDER BY 1, 2").fetchall() == [
+    assert con.sql(
+        "SELECT table_name, line, column_name, rule, value FROM quarantine ORDER BY 1, 2"
+    ).fetchall() == [
         ("assessments", 1, "factors", "code_set", "99Z"),
         ("police_notifications", 1, "dash_yes_count", "maximum", "28"),
         ("police_notifications", 2, "dash_yes_count", "type_integer", "3.5"),
@@ -230,8 +236,12 @@ def test_ranges_whole_numbers_and_code_sets_are_checked(tmp_path):
 
 
 def test_an_unusable_file_is_refused_and_the_others_still_load(folder, tmp_path):
-    write_table(folder, "csc_referrals", "referral_id | child_id | referral_date\nr1 | c1 | 2020-01-01")
-    (folder / "addresses.csv").write_bytes("source,person_id,postcode\ncsc,c1,Mü\n".encode("latin-1"))
+    write_table(
+        folder, "csc_referrals", "referral_id | child_id | referral_date\nr1 | c1 | 2020-01-01"
+    )
+    (folder / "addresses.csv").write_bytes(
+        "source,person_id,postcode\ncsc,c1,Mü\n".encode("latin-1")
+    )
     ws = Workspace(tmp_path / "ws")
     report = ingest(folder, ws)
     assert [(r.file_name, r.reason) for r in report.refused] == [

@@ -61,7 +61,14 @@ _EPISODE_HEAD = (
     "DateOfInitialCPC",
 )
 _EPISODE_KEYS = frozenset(
-    {*_EPISODE_HEAD, "Assessments", "CINPlanDates", "Section47", "ReferralNFA", "ChildProtectionPlans"}
+    {
+        *_EPISODE_HEAD,
+        "Assessments",
+        "CINPlanDates",
+        "Section47",
+        "ReferralNFA",
+        "ChildProtectionPlans",
+    }
 )
 _ASSESSMENT = (
     "AssessmentActualStartDate",

@@ -67,7 +67,10 @@ def render() -> str:
     for table in TABLES.values():
         lines += [f"### {table.name}", "", table.description, ""]
         if table.key:
-            lines += [f"Key: {', '.join(f'`{k}`' for k in table.key)} (a repeat is quarantined).", ""]
+            lines += [
+                f"Key: {', '.join(f'`{k}`' for k in table.key)} (a repeat is quarantined).",
+                "",
+            ]
         for first, second in table.date_order:
             lines += [f"- `{second}` may not be earlier than `{first}`."]
         for name in table.not_in_future:
