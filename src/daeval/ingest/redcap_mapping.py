@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from daeval.errors import DaevalError
-from daeval.model.codes import INSTRUMENT, RESPONDENT, TIMEPOINT_PATTERN
+from daeval.model.codes import INSTRUMENT, RESPONDENT, TIMEPOINT_PATTERN, CodeList
 
 
 class RedcapMappingError(DaevalError):
@@ -220,22 +220,21 @@ def _field_name(name: str) -> str:
     return cleaned
 
 
-def _instrument(code: str) -> str:
-    canonical = INSTRUMENT.canonical(code)
+def _code(codes: CodeList, value: str, what: str) -> str:
+    canonical = codes.canonical(value)
     if canonical is None:
         raise RedcapMappingError(
-            f"REDCap mapping: {code!r} is not an instrument code (known: {', '.join(INSTRUMENT)})"
+            f"REDCap mapping: {value!r} is not {what} (known: {', '.join(codes)})"
         )
     return canonical
+
+
+def _instrument(code: str) -> str:
+    return _code(INSTRUMENT, code, "an instrument code")
 
 
 def _respondent(value: str) -> str:
-    canonical = RESPONDENT.canonical(value)
-    if canonical is None:
-        raise RedcapMappingError(
-            f"REDCap mapping: {value!r} is not a respondent (known: {', '.join(RESPONDENT)})"
-        )
-    return canonical
+    return _code(RESPONDENT, value, "a respondent")
 
 
 def _timepoint(value: str) -> str:
