@@ -24,7 +24,7 @@ from daeval.ingest.rules import (
     quote,
     row_violations_sql,
 )
-from daeval.ingest.staging import Stage, stage_arrow, stage_file
+from daeval.ingest.staging import Stage, materialise, stage_arrow, stage_file
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
 from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql
@@ -169,15 +169,15 @@ class _Run:
     def prepare(self, stage: Stage) -> None:
         """Add pseudonyms and collect the stage's row-level violations."""
         pseudonyms = _pseudonymised(stage, self.key)
-        if pseudonyms:
-            extra = ", ".join(f"{sql} AS {quote('_p_' + c)}" for c, sql in pseudonyms.items())
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {stage.name} AS SELECT *, {extra} FROM {stage.name}"
-            )
+        materialise(self.con, stage, {"_p_" + c: sql for c, sql in pseudonyms.items()})
         table = TABLES[stage.table]
         query = row_violations_sql(stage.name, table, set(stage.columns), self.today)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
         self.stages.append(stage)
+
+    def forget(self, origin: str) -> None:
+        """Drop what was staged from a file that turned out to be unusable."""
+        self.stages = [s for s in self.stages if s.origin != origin]
 
     def _good(self, stage: Stage) -> str:
         return (
@@ -356,13 +356,14 @@ def ingest_folder(
                             f"{path.name}: required column(s) missing for {stage.table}: "
                             f"{', '.join(missing)}"
                         )
+                for stage in stages:
+                    say(f"checking {stage.origin} ({stage.table})")
+                    run.prepare(stage)
             except UnusableFileError as exc:
                 report.refused.append(RefusedFile(path.name, str(exc)))
+                run.forget(path.name)
                 continue
             paths[path.name] = path
-            for stage in stages:
-                say(f"checking {stage.origin} ({stage.table})")
-                run.prepare(stage)
         fed = {s.table for s in run.stages}
         report.absent_tables = [t for t in TABLES if t not in fed]
         run.check_references(report)

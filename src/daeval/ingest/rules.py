@@ -15,6 +15,7 @@ from daeval.model.codes import CodeList
 
 INTEGER_PATTERN = r"^[+-]?[0-9]+$"
 DATE_FORMAT = "%Y-%m-%d"
+READER_RULE_NAME = "reader"  # a problem the reader found, reason in _problem
 
 
 def quote(name: str) -> str:
@@ -47,7 +48,7 @@ class Rule:
     """A named check on one column: ``condition`` is true for a row that breaks it."""
 
     name: str
-    column: str
+    column: str | None
     condition: str
     reason: str
 
@@ -151,11 +152,23 @@ def table_rules(table: Table, present: set[str], today: str) -> list[Rule]:
     return rules
 
 
-def _violation(stage: str, rule: Rule) -> str:
+def _violation_struct(rule: Rule) -> str:
+    column = "NULL::VARCHAR" if rule.column is None else literal(rule.column)
+    value = "NULL::VARCHAR" if rule.column is None else cell(rule.column)
+    reason = "_problem" if rule.name == READER_RULE_NAME else literal(rule.reason)
     return (
-        f"SELECT _line, {literal(rule.column)} AS column_name, {literal(rule.name)} AS rule, "
-        f"{literal(rule.reason)} AS reason, {cell(rule.column)} AS value "
-        f"FROM {stage} WHERE {rule.condition}"
+        f"CASE WHEN {rule.condition} THEN {{'column_name': {column}, 'rule': {literal(rule.name)}, "
+        f"'reason': {reason}, 'value': {value}}} END"
+    )
+
+
+def single_scan_violations(stage: str, rules: list[Rule]) -> str:
+    """Every violation of ``rules`` in one pass over the staged rows."""
+    structs = ", ".join(_violation_struct(r) for r in rules)
+    return (
+        f"SELECT _line, v.column_name, v.rule, v.reason, v.value FROM ("
+        f"SELECT _line, unnest(list_filter([{structs}], lambda x: x IS NOT NULL)) AS v "
+        f"FROM {stage})"
     )
 
 
@@ -184,24 +197,18 @@ def duplicate_violations(stage: str, table: Table) -> str | None:
     )
 
 
-def reader_violations(stage: str) -> str:
-    """Problems a reader found while turning a file into rows (for example a formula cell)."""
-    return (
-        f"SELECT _line, NULL AS column_name, 'reader' AS rule, _problem AS reason, "
-        f"NULL AS value FROM {stage} WHERE _problem IS NOT NULL"
-    )
-
-
 def row_violations_sql(stage: str, table: Table, present: set[str], today: str) -> str:
     """Every violation of the row-level rules in a staged file, as one query."""
-    parts = [reader_violations(stage)]
+    rules = [Rule(READER_RULE_NAME, None, "_problem IS NOT NULL", "")]
+    parts = []
     for column in table.columns:
         if column.name not in present:
             continue
-        parts += [_violation(stage, r) for r in column_rules(column)]
+        rules += column_rules(column)
         if column.kind is Kind.CODE_SET:
             parts.append(code_set_violations(stage, column))
-    parts += [_violation(stage, r) for r in table_rules(table, present, today)]
+    rules += table_rules(table, present, today)
+    parts.insert(0, single_scan_violations(stage, rules))
     duplicates = duplicate_violations(stage, table)
     if duplicates:
         parts.append(duplicates)

@@ -81,11 +81,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, name: str
     renames = ", ".join(f"{quote(n)} AS {quote(m)}" for n, m in zip(names, columns, strict=True))
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {renames}, "
+            f"CREATE OR REPLACE TEMP TABLE {name}_raw AS SELECT {renames}, "
             f"NULL::VARCHAR AS _problem FROM {source}"
         )
-        con.execute(f"ALTER TABLE {name} ADD COLUMN {LOCATOR_COLUMN} BIGINT")
-        con.execute(f"UPDATE {name} SET {LOCATOR_COLUMN} = rowid + 1")
     except duckdb.Error as exc:
         raise UnusableFileError(f"{path.name}: cannot be read ({_first_line(exc)})") from None
     return Stage(name, table, path.name, tuple(columns))
@@ -103,13 +101,35 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) 
     """Stage rows a reader produced."""
     columns = [c for c in staged.data.column_names if c not in (LOCATOR_COLUMN, "_problem")]
     _normalised(staged.origin, columns)
-    view = f"{name}_arrow"
-    con.register(view, staged.data)
+    con.register(f"{name}_arrow", staged.data)
     problem = "_problem" if "_problem" in staged.data.column_names else "NULL::VARCHAR AS _problem"
     selected = ", ".join(quote(c) for c in columns)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selected}, {problem}, "
-        f"CAST({LOCATOR_COLUMN} AS BIGINT) AS {LOCATOR_COLUMN} FROM {view}"
+        f"CREATE OR REPLACE TEMP VIEW {name}_raw AS SELECT {selected}, {problem}, "
+        f"CAST({LOCATOR_COLUMN} AS BIGINT) AS {LOCATOR_COLUMN} FROM {name}_arrow"
     )
-    con.unregister(view)
     return Stage(name, staged.table, staged.origin, tuple(columns), staged.locator)
+
+
+def materialise(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str, str]) -> None:
+    """Read the staged file into its table, with ``derived`` columns ({name: SQL}) added.
+
+    Reading happens here, so a fault deep in a file (bad bytes, a broken row) refuses the file.
+    """
+    extra = "".join(f", {sql} AS {quote(name)}" for name, sql in derived.items())
+    raw = f"{stage.name}_raw"
+    has_line = LOCATOR_COLUMN in {r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()}
+    # A file DuckDB read itself is numbered by its table's rowid, which follows the file's order.
+    line = "" if has_line else f", rowid + 1 AS {LOCATOR_COLUMN}"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage.name} AS SELECT *{line}{extra} FROM {raw}"
+        )
+    except duckdb.Error as exc:
+        raise UnusableFileError(f"{stage.origin}: cannot be read ({_first_line(exc)})") from None
+    finally:
+        if has_line:
+            con.execute(f"DROP VIEW IF EXISTS {raw}")
+            con.unregister(f"{stage.name}_arrow")
+        else:
+            con.execute(f"DROP TABLE IF EXISTS {raw}")
