@@ -251,7 +251,10 @@ def test_an_unusable_file_is_refused_and_the_others_still_load(folder, tmp_path)
             "csc_referrals.csv: required column(s) missing for csc_referrals: la_code",
         ),
     ]
-    assert report.refused[0].reason.startswith("addresses.csv: cannot be read as a UTF-8 CSV")
+    assert report.refused[0].reason == (
+        "addresses.csv: cannot be read as a CSV table (the file is not UTF-8 text; save it as "
+        "UTF-8 (CSV UTF-8 in Excel))"
+    )
     assert [r.table for r in report.loads] == ["people"]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from daeval.errors import UnusableFileError
+from daeval.ingest.csv_files import read_header, stage_csv
 from daeval.ingest.rules import literal, quote
 from daeval.ingest.staged import LOCATOR_COLUMN, StagedTable
 
@@ -30,13 +31,6 @@ class Stage:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
-
-
-def _csv_source(path: Path) -> str:
-    return (
-        f"read_csv({literal(str(path))}, all_varchar=true, header=true, delim=',', "
-        "quote='\"', escape='\"', strict_mode=false, null_padding=true)"
-    )
 
 
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
@@ -64,37 +58,28 @@ def _normalised(origin: str, names: list[str]) -> list[str]:
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, name: str) -> Stage:
     """Stage a CSV or Parquet file of ``table`` as ``name``."""
+    raw = f"{name}_raw"
+    if path.suffix.lower() == ".csv":
+        names = read_header(path)
+        columns = _normalised(path.name, names)
+        stage_csv(con, path, names, columns, raw)
+        return Stage(name, table, path.name, tuple(columns))
     try:
-        if path.suffix.lower() == ".csv":
-            source = _csv_source(path)
-            names = [h[0] for h in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-        else:
-            source, names = _parquet_source(con, path)
+        source, names = _parquet_source(con, path)
     except duckdb.Error as exc:
-        kind = "a UTF-8 CSV" if path.suffix.lower() == ".csv" else "a Parquet"
         raise UnusableFileError(
-            f"{path.name}: cannot be read as {kind} table ({_first_line(exc)})"
+            f"{path.name}: cannot be read as a Parquet table ({_first_line(exc)})"
         ) from None
-    if path.suffix.lower() == ".csv" and _duckdb_renamed_duplicates(path, names):
-        raise UnusableFileError(f"{path.name}: a column name appears more than once in the header")
     columns = _normalised(path.name, names)
     renames = ", ".join(f"{quote(n)} AS {quote(m)}" for n, m in zip(names, columns, strict=True))
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name}_raw AS SELECT {renames}, "
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {renames}, "
             f"NULL::VARCHAR AS _problem FROM {source}"
         )
     except duckdb.Error as exc:
         raise UnusableFileError(f"{path.name}: cannot be read ({_first_line(exc)})") from None
     return Stage(name, table, path.name, tuple(columns))
-
-
-def _duckdb_renamed_duplicates(path: Path, names: list[str]) -> bool:
-    """DuckDB renames a repeated header name (a, a_1); read the raw header to tell."""
-    with path.open("rb") as f:
-        first = f.readline().decode("utf-8-sig", errors="replace").strip()
-    raw = [h.strip().strip('"').lower() for h in first.split(",")]
-    return len(raw) != len(set(raw)) and len(raw) == len(names)
 
 
 def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) -> Stage:
