@@ -9,10 +9,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.lib.keys import TEST_KEY
 
 from daeval.ingest.load import ingest_folder
 from daeval.warehouse import Workspace
-from tests.lib.keys import TEST_KEY
 
 HEADER = ["referral_id", "child_id", "la_code", "referral_date", "decision"]
 
@@ -42,7 +42,9 @@ def _text(header: list[str], rows: list[list[str]], blank_lines: bool) -> str:
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
     blank_lines=st.booleans(),
 )
-def test_any_csv_is_loaded_quarantined_or_refused_never_crashes(rows, header, encoding, blank_lines):
+def test_any_csv_is_loaded_quarantined_or_refused_never_crashes(
+    rows, header, encoding, blank_lines
+):
     text = _text(list(header), rows, blank_lines)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
