@@ -91,17 +91,25 @@ def ingest(
         typer.Option("--check", help="Report what would load and what would not; write nothing."),
     ] = False,
 ) -> None:
-    """Check, pseudonymise and load input files; bad rows go to quarantine with their reasons."""
+    """Check, pseudonymise and load input files; bad rows go to quarantine with their reasons.
+
+    Files declared under data_sources in WS/study.yaml are read with their column, code and date
+    mappings; other files are recognised by name (<table>.csv, .parquet, .xlsx; .xml = CIN census).
+    """
     import os
 
     from daeval.cli.summary import print_ingest_summary
     from daeval.ingest.load import ingest_folder
+    from daeval.ingest.mapping import load_data_sources
     from daeval.privacy.keys import load_key
     from daeval.warehouse import Workspace
 
     key = load_key(os.environ, key_file)
+    sources = load_data_sources(Workspace(workspace).study_file)
     with step_progress(err, "Ingest") as progress:
-        report = ingest_folder(data_dir, Workspace(workspace), key, progress, check_only=check)
+        report = ingest_folder(
+            data_dir, Workspace(workspace), key, progress, check_only=check, sources=sources
+        )
     print_ingest_summary(out, report)
     if not check:
         out.print(f"Warehouse: {Workspace(workspace).warehouse_path}")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from daeval.errors import UnusableFileError
+from daeval.ingest.mapping import DataSource, RedcapSource, apply_mapping
 from daeval.ingest.rules import (
     canonical_code_sql,
     cell,
@@ -69,17 +70,50 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def find_inputs(data_dir: Path) -> tuple[list[tuple[str | None, Path]], list[str]]:
-    """Input files as (canonical table or None for a multi-table file, path), and ignored names."""
+@dataclass(frozen=True)
+class Input:
+    """An input file: the table it feeds (None for a CIN census file) and its declared mapping."""
+
+    path: Path
+    table: str | None
+    source: DataSource | RedcapSource | None = None
+
+
+def find_inputs(
+    data_dir: Path,
+    sources: list[DataSource | RedcapSource] = (),  # type: ignore[assignment]
+) -> tuple[list[Input], list[str], list[RefusedFile]]:
+    """The input files of ``data_dir``, the names of files ignored, and declared files missing.
+
+    Files declared in the study's data sources are read as declared; the others are recognised
+    by name (``<table>.csv|.parquet|.xlsx``, any ``.xml`` as a CIN census file).
+    """
     if not data_dir.is_dir():
         raise UnusableFileError(f"{data_dir}: not a folder")
-    inputs: list[tuple[str | None, Path]] = []
+    inputs: list[Input] = []
+    missing: list[RefusedFile] = []
+    claimed: set[str] = set()
+    for source in sources:
+        names = (
+            [source.records, source.dictionary]
+            if isinstance(source, RedcapSource)
+            else [source.file]
+        )
+        absent = [n for n in names if not (data_dir / n).is_file()]
+        if absent:
+            missing.append(
+                RefusedFile(absent[0], f"{absent[0]}: declared in study.yaml but not in {data_dir}")
+            )
+            continue
+        claimed.update(names)
+        table = "measure_responses" if isinstance(source, RedcapSource) else source.table
+        inputs.append(Input(data_dir / names[0], table, source))
     ignored: list[str] = []
     seen: dict[str, str] = {}
-    for path in sorted(p for p in data_dir.iterdir() if p.is_file()):
+    for path in sorted(p for p in data_dir.iterdir() if p.is_file() and p.name not in claimed):
         stem, suffix = path.stem.lower(), path.suffix.lower()
         if suffix == ".xml":
-            inputs.append((None, path))
+            inputs.append(Input(path, None))
         elif suffix in TABULAR and stem in TABLES:
             if stem in seen:
                 raise UnusableFileError(
@@ -87,28 +121,38 @@ def find_inputs(data_dir: Path) -> tuple[list[tuple[str | None, Path]], list[str
                     "keep one"
                 )
             seen[stem] = path.name
-            inputs.append((stem, path))
+            inputs.append(Input(path, stem))
         else:
             ignored.append(path.name)
-    return inputs, ignored
+    return inputs, ignored, missing
 
 
-def _stage_input(
-    con: duckdb.DuckDBPyConnection, table: str | None, path: Path, counter: list[int]
-) -> list[Stage]:
+def _stage_input(con: duckdb.DuckDBPyConnection, item: Input, counter: list[int]) -> list[Stage]:
     def next_name() -> str:
         counter[0] += 1
         return f"stage_{counter[0]}"
 
-    if table is None:
+    source, path = item.source, item.path
+    if isinstance(source, RedcapSource):
+        from daeval.ingest.redcap import read_redcap
+
+        staged = read_redcap(path, path.parent / source.dictionary, source.mapping)
+        return [stage_arrow(con, staged, next_name())]
+    if item.table is None:
         from daeval.ingest.cin_census import read_cin_census
 
         return [stage_arrow(con, staged, next_name()) for staged in read_cin_census(path)]
     if path.suffix.lower() == ".xlsx":
         from daeval.ingest.xlsx import read_xlsx
 
-        return [stage_arrow(con, read_xlsx(path, table), next_name())]
-    return [stage_file(con, path, table, next_name())]
+        sheet = source.sheet if source else None
+        stage = stage_arrow(con, read_xlsx(path, item.table, sheet), next_name())
+    else:
+        stage = stage_file(con, path, item.table, next_name())
+    if source is not None:
+        columns = apply_mapping(con, f"{stage.name}_raw", list(stage.columns), source)
+        stage = replace(stage, columns=tuple(columns))
+    return [stage]
 
 
 def _namespace_sql(p: Pseudonym) -> str:
@@ -180,9 +224,7 @@ class _Run:
         self.stages = [s for s in self.stages if s.origin != origin]
 
     def _good(self, stage: Stage) -> str:
-        return (
-            f"(SELECT * FROM {stage.name} WHERE _line NOT IN (SELECT _line FROM {stage.name}_bad))"
-        )
+        return f"(SELECT * FROM {stage.name} WHERE _rid NOT IN (SELECT _rid FROM {stage.name}_bad))"
 
     def _replaced(self, table: Table) -> str | None:
         """SQL condition on the warehouse table true for the rows this run replaces.
@@ -236,7 +278,7 @@ class _Run:
                     continue
                 reason = f"points at no {ref.table} record"
                 self.con.execute(
-                    f"INSERT INTO {stage.name}_bad SELECT _line, {literal(column.name)}, "
+                    f"INSERT INTO {stage.name}_bad SELECT _rid, _line, {literal(column.name)}, "
                     f"'reference', {literal(reason)}, NULL FROM {stage.name} "
                     f"WHERE {quote('_p_' + column.name)} IS NOT NULL AND "
                     f"{quote('_p_' + column.name)} NOT IN ({' UNION ALL '.join(targets)})"
@@ -267,10 +309,10 @@ class _Run:
         good = self._good(stage)
         self.con.execute(
             f"INSERT INTO {quote(table.name)} ({', '.join(targets)}) "
-            f"SELECT {', '.join(values)} FROM {good} ORDER BY _line"
+            f"SELECT {', '.join(values)} FROM {good} ORDER BY _rid"
         )
         read = scalar(self.con, f"SELECT count(*) FROM {stage.name}")
-        bad = scalar(self.con, f"SELECT count(DISTINCT _line) FROM {stage.name}_bad")
+        bad = scalar(self.con, f"SELECT count(DISTINCT _rid) FROM {stage.name}_bad")
         self._quarantine(stage, table, load_id)
         extra = tuple(c for c in stage.columns if c not in table.column_names)
         self._keep_extra(stage, table, extra, good)
@@ -292,7 +334,7 @@ class _Run:
             f"INSERT INTO quarantine SELECT {load_id}, {literal(table.name)}, "
             f"{literal(stage.origin)}, {literal(stage.locator)}, _line, column_name, rule, reason, "
             f"CASE WHEN column_name IS NULL OR column_name IN ({hide}) THEN NULL ELSE value END "
-            f"FROM {stage.name}_bad ORDER BY _line, column_name, rule"
+            f"FROM {stage.name}_bad ORDER BY _rid, column_name, rule"
         )
 
     def _keep_extra(self, stage: Stage, table: Table, extra: tuple[str, ...], good: str) -> None:
@@ -308,7 +350,7 @@ class _Run:
             vals = ", ".join(quote(c) for c in extra)
             self.con.execute(
                 f"INSERT INTO {side} SELECT {literal(stage.origin)}, _line, "
-                f"map([{keys}], [{vals}]) FROM {good} ORDER BY _line"
+                f"map([{keys}], [{vals}]) FROM {good} ORDER BY _rid"
             )
 
 
@@ -319,6 +361,7 @@ def ingest_folder(
     progress: Progress | None = None,
     check_only: bool = False,
     today: date | None = None,
+    sources: list[DataSource | RedcapSource] | None = None,
 ) -> IngestReport:
     """Load every input file in ``data_dir`` into the workspace's warehouse.
 
@@ -326,9 +369,9 @@ def ingest_folder(
     ``Table.replace_by``), or the whole table when rows carry no source; other tables are left as
     they were. With ``check_only`` everything is checked and reported and nothing is written.
     """
-    inputs, ignored = find_inputs(data_dir)
-    report = IngestReport(ignored_files=ignored, checked_only=check_only)
-    if not inputs:
+    inputs, ignored, missing = find_inputs(data_dir, sources or [])
+    report = IngestReport(ignored_files=ignored, checked_only=check_only, refused=missing)
+    if not inputs and not missing:
         raise UnusableFileError(
             f"{data_dir}: no input files found (expected names such as people.csv, "
             "csc_referrals.xlsx or a CIN census .xml)"
@@ -345,16 +388,17 @@ def ingest_folder(
         run = _Run(con, key, today or date.today())
         counter = [0]
         paths: dict[str, Path] = {}
-        for table, path in inputs:
+        for item in inputs:
+            path = item.path
             say(f"reading {path.name}")
             try:
-                stages = _stage_input(con, table, path, counter)
+                stages = _stage_input(con, item, counter)
                 for stage in stages:
-                    missing = [c for c in TABLES[stage.table].required if c not in stage.columns]
-                    if missing:
+                    lacking = [c for c in TABLES[stage.table].required if c not in stage.columns]
+                    if lacking:
                         raise UnusableFileError(
                             f"{path.name}: required column(s) missing for {stage.table}: "
-                            f"{', '.join(missing)}"
+                            f"{', '.join(lacking)}"
                         )
                 for stage in stages:
                     say(f"checking {stage.origin} ({stage.table})")

@@ -1,7 +1,8 @@
 """Validation rules derived from the canonical model, written as SQL over a staged file.
 
-A staged file is a table of text columns plus ``_line`` (where the row stands in its file) and
-``_problem`` (a reader's note, or NULL). Each rule yields violations: ``_line``, column, rule
+A staged file is a table of text columns plus ``_rid`` (the staged row), ``_line`` (where the row
+stands in its file; several rows may share one, as a REDCap record row gives one row per answer)
+and ``_problem`` (a reader's note, or NULL). Each rule yields violations: ``_rid``, ``_line``, column, rule
 name and the offending value. Rules are set-based: one query per rule and column, no Python loop
 over rows.
 """
@@ -166,8 +167,8 @@ def single_scan_violations(stage: str, rules: list[Rule]) -> str:
     """Every violation of ``rules`` in one pass over the staged rows."""
     structs = ", ".join(_violation_struct(r) for r in rules)
     return (
-        f"SELECT _line, v.column_name, v.rule, v.reason, v.value FROM ("
-        f"SELECT _line, unnest(list_filter([{structs}], lambda x: x IS NOT NULL)) AS v "
+        f"SELECT _rid, _line, v.column_name, v.rule, v.reason, v.value FROM ("
+        f"SELECT _rid, _line, unnest(list_filter([{structs}], lambda x: x IS NOT NULL)) AS v "
         f"FROM {stage})"
     )
 
@@ -176,9 +177,9 @@ def code_set_violations(stage: str, column: Column) -> str:
     """Rows of a ';'-separated code list column holding a code outside its list."""
     assert column.codes is not None
     return (
-        f"SELECT _line, {literal(column.name)} AS column_name, 'code_set' AS rule, "
+        f"SELECT _rid, _line, {literal(column.name)} AS column_name, 'code_set' AS rule, "
         f"{literal('not a code of ' + column.codes.name)} AS reason, code AS value FROM ("
-        f"SELECT _line, trim(unnest(string_split({cell(column.name)}, ';'))) AS code "
+        f"SELECT _rid, _line, trim(unnest(string_split({cell(column.name)}, ';'))) AS code "
         f"FROM {stage} WHERE {cell(column.name)} IS NOT NULL) "
         f"WHERE {canonical_code_sql('code', column.codes)} IS NULL"
     )
@@ -190,9 +191,9 @@ def duplicate_violations(stage: str, table: Table) -> str | None:
         return None
     key = ", ".join(cell(k) for k in table.key)
     return (
-        f"SELECT _line, {literal(table.key[-1])} AS column_name, 'duplicate_key' AS rule, "
+        f"SELECT _rid, _line, {literal(table.key[-1])} AS column_name, 'duplicate_key' AS rule, "
         f"{literal('repeats the key (' + ', '.join(table.key) + ') of an earlier row')} AS reason, "
-        f"NULL AS value FROM (SELECT _line, row_number() OVER (PARTITION BY {key} ORDER BY _line) "
+        f"NULL AS value FROM (SELECT _rid, _line, row_number() OVER (PARTITION BY {key} ORDER BY _rid) "
         f"AS n FROM {stage}) WHERE n > 1"
     )
 

@@ -90,9 +90,10 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) 
     problem = "_problem" if "_problem" in staged.data.column_names else "NULL::VARCHAR AS _problem"
     selected = ", ".join(quote(c) for c in columns)
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name}_raw AS SELECT {selected}, {problem}, "
+        f"CREATE OR REPLACE TEMP TABLE {name}_raw AS SELECT {selected}, {problem}, "
         f"CAST({LOCATOR_COLUMN} AS BIGINT) AS {LOCATOR_COLUMN} FROM {name}_arrow"
     )
+    con.unregister(f"{name}_arrow")
     return Stage(name, staged.table, staged.origin, tuple(columns), staged.locator)
 
 
@@ -105,7 +106,7 @@ def materialise(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str,
     raw = f"{stage.name}_raw"
     has_line = LOCATOR_COLUMN in {r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()}
     # A file DuckDB read itself is numbered by its table's rowid, which follows the file's order.
-    line = "" if has_line else f", rowid + 1 AS {LOCATOR_COLUMN}"
+    line = ", rowid + 1 AS _rid" + ("" if has_line else f", rowid + 1 AS {LOCATOR_COLUMN}")
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {stage.name} AS SELECT *{line}{extra} FROM {raw}"
@@ -113,8 +114,4 @@ def materialise(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str,
     except duckdb.Error as exc:
         raise UnusableFileError(f"{stage.origin}: cannot be read ({_first_line(exc)})") from None
     finally:
-        if has_line:
-            con.execute(f"DROP VIEW IF EXISTS {raw}")
-            con.unregister(f"{stage.name}_arrow")
-        else:
-            con.execute(f"DROP TABLE IF EXISTS {raw}")
+        con.execute(f"DROP TABLE IF EXISTS {raw}")

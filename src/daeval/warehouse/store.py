@@ -64,6 +64,10 @@ class Workspace:
         return self.root / "warehouse.duckdb"
 
     @property
+    def study_file(self) -> Path:
+        return self.root / "study.yaml"
+
+    @property
     def outputs(self) -> Path:
         return self.root / "outputs"
 

@@ -1,0 +1,205 @@
+"""Data sources of a study: how a local export maps onto the canonical tables, without editing it.
+
+They are declared in the workspace's ``study.yaml`` under ``data_sources``::
+
+    data_sources:
+      - file: Referrals export.xlsx         # a file in the data folder
+        table: csc_referrals
+        sheet: Referrals                    # XLSX only; default: the first visible sheet
+        columns:                            # the file's column -> canonical column
+          Referral ID: referral_id
+          Child ID: child_id
+          Date of referral: referral_date
+        constants: {la_code: "990"}         # canonical column -> the same value on every row
+        codes:                              # canonical column -> {local code: canonical code}
+          decision: {NFA - no further action: nfa, Step down to EH: early_help}
+        date_format: "%d/%m/%Y"             # every date column; or "excel" for serial numbers
+        date_formats: {closure_date: excel} # one column's format
+      - records: phq_records.csv            # a REDCap export
+        dictionary: phq_dictionary.csv
+        redcap: {source: "service:fbs", instruments: {PHQ9: {prefix: phq9_, items: 9}}}
+
+A mapped value that still does not fit the model is quarantined with the value as the file had it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from daeval.errors import DaevalError
+from daeval.ingest.redcap_mapping import RedcapMapping
+from daeval.ingest.rules import cell, literal, quote
+from daeval.model import TABLES, Kind
+
+EXCEL = "excel"
+EXCEL_EPOCH = "1899-12-30"
+"""Day 0 of Excel's 1900 date system as used for serials from 61 (1 March 1900) on."""
+
+_FILE_KEYS = {
+    "file",
+    "table",
+    "sheet",
+    "columns",
+    "constants",
+    "codes",
+    "date_format",
+    "date_formats",
+}
+_REDCAP_KEYS = {"records", "dictionary", "redcap"}
+
+
+class StudyFileError(DaevalError):
+    """The study file's data sources cannot be used as written."""
+
+    exit_code = 15
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One export file and how its columns, codes and dates map onto a canonical table."""
+
+    file: str
+    table: str
+    sheet: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    date_formats: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RedcapSource:
+    """A REDCap records export with its data dictionary, read into measure_responses."""
+
+    records: str
+    dictionary: str
+    mapping: RedcapMapping
+
+
+def _where(i: int) -> str:
+    return f"study.yaml data_sources[{i + 1}]"
+
+
+def _strings(value: Any, what: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise StudyFileError(f"{what} must be a mapping of names to values")
+    return {str(k).strip(): str(v).strip() for k, v in value.items()}
+
+
+def _file_source(i: int, raw: Mapping[str, Any]) -> DataSource:
+    where = _where(i)
+    unknown = set(raw) - _FILE_KEYS
+    if unknown:
+        raise StudyFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    table = str(raw.get("table", ""))
+    if table not in TABLES:
+        raise StudyFileError(f"{where}: table {table!r} is not a table of the data contract")
+    canonical = set(TABLES[table].column_names)
+    columns = {
+        k.lower(): v for k, v in _strings(raw.get("columns", {}), f"{where} columns").items()
+    }
+    constants = _strings(raw.get("constants", {}), f"{where} constants")
+    codes = {
+        column: {k.casefold(): v for k, v in _strings(table_, f"{where} codes.{column}").items()}
+        for column, table_ in (raw.get("codes") or {}).items()
+    }
+    dates = (
+        {c.name: str(raw["date_format"]) for c in TABLES[table].columns if c.kind is Kind.DATE}
+        if raw.get("date_format")
+        else {}
+    )
+    dates |= _strings(raw.get("date_formats", {}), f"{where} date_formats")
+    for what, names in (
+        ("columns", columns.values()), ("constants", constants), ("codes", codes),
+        ("date_formats", dates),
+    ):  # fmt: skip
+        wrong = sorted(set(names) - canonical)
+        if wrong:
+            raise StudyFileError(
+                f"{where} {what}: {', '.join(wrong)} not column(s) of {table} "
+                f"({', '.join(TABLES[table].column_names)})"
+            )
+    if not raw.get("file"):
+        raise StudyFileError(f"{where}: give the file's name (file: ...)")
+    return DataSource(str(raw["file"]), table, raw.get("sheet"), columns, constants, codes, dates)
+
+
+def parse_data_sources(raw: Any) -> list[DataSource | RedcapSource]:
+    """The data sources declared in a study file's ``data_sources`` list."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise StudyFileError("study.yaml data_sources must be a list")
+    out: list[DataSource | RedcapSource] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise StudyFileError(f"{_where(i)}: must be a mapping")
+        if "redcap" in item:
+            unknown = set(item) - _REDCAP_KEYS - {"table"}
+            if unknown or not item.get("records") or not item.get("dictionary"):
+                raise StudyFileError(
+                    f"{_where(i)}: a REDCap source needs records, dictionary and redcap "
+                    f"(and nothing else{'; unknown: ' + ', '.join(sorted(unknown)) if unknown else ''})"
+                )
+            mapping = RedcapMapping.from_dict(item["redcap"])
+            out.append(RedcapSource(str(item["records"]), str(item["dictionary"]), mapping))
+        else:
+            out.append(_file_source(i, item))
+    return out
+
+
+def load_data_sources(study_file: Path) -> list[DataSource | RedcapSource]:
+    """The data sources of ``study_file`` (none when it does not exist)."""
+    if not study_file.exists():
+        return []
+    try:
+        document = yaml.safe_load(study_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StudyFileError(f"{study_file}: not valid YAML ({exc})") from None
+    if not isinstance(document, Mapping):
+        raise StudyFileError(f"{study_file}: expected a mapping at the top level")
+    return parse_data_sources(document.get("data_sources"))
+
+
+def _date_sql(column: str, fmt: str) -> str:
+    v = cell(column)
+    if fmt == EXCEL:
+        return (
+            f"CASE WHEN regexp_full_match({v}, '[0-9]+(\\.0+)?') THEN "
+            f"strftime(DATE '{EXCEL_EPOCH}' + CAST(CAST({v} AS DOUBLE) AS INTEGER), '%Y-%m-%d') "
+            f"ELSE {quote(column)} END"
+        )
+    parsed = f"TRY_STRPTIME({v}, {literal(fmt)})"
+    return f"coalesce(strftime({parsed}, '%Y-%m-%d'), {quote(column)})"
+
+
+def apply_mapping(
+    con: duckdb.DuckDBPyConnection, raw: str, columns: list[str], source: DataSource
+) -> list[str]:
+    """Rename, fill, recode and re-date the staged table ``raw``; return its new column names."""
+    renamed = [source.columns.get(c, c) for c in columns]
+    for old, new in zip(columns, renamed, strict=True):
+        if old != new:
+            con.execute(f"ALTER TABLE {raw} RENAME COLUMN {quote(old)} TO {quote(new)}")
+    for column, value in source.constants.items():
+        if column not in renamed:
+            con.execute(f"ALTER TABLE {raw} ADD COLUMN {quote(column)} VARCHAR")
+            renamed.append(column)
+        con.execute(f"UPDATE {raw} SET {quote(column)} = {literal(value)}")
+    for column, table in source.codes.items():
+        if column in renamed and table:
+            whens = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in table.items())
+            con.execute(
+                f"UPDATE {raw} SET {quote(column)} = CASE lower({cell(column)}) {whens} "
+                f"ELSE {quote(column)} END"
+            )
+    for column, fmt in source.date_formats.items():
+        if column in renamed:
+            con.execute(f"UPDATE {raw} SET {quote(column)} = {_date_sql(column, fmt)}")
+    return renamed
