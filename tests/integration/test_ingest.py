@@ -340,3 +340,40 @@ def test_a_folder_with_no_inputs_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UnusableFileError, match="no input files found"):
         ingest(tmp_path / "empty", Workspace(tmp_path / "ws"))
+
+
+def test_linkage_features_go_to_the_staging_file_not_the_warehouse(folder, tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    ingest(folder, ws, check_only=True)
+    assert not ws.staging.exists()
+    ingest(folder, ws)
+    con = duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True)
+    rows = con.sql(
+        "SELECT source, person_id, first_name, last_name, first_name_soundex, last_name_soundex, "
+        "birth_year_month, birth_day, sex, postcode_sector FROM linkage_features ORDER BY 3, 4"
+    ).fetchall()
+    assert rows == [
+        ("csc", p("csc", "c1"), "AMELIA", "ZANZIBAR", "A540", "Z521", "2014-07", 23, "F", "FY1 2"),
+        (
+            "police",
+            p("police", "p1"),
+            "AMELIA",
+            "ZANZIBARR",
+            "A540",
+            "Z521",
+            "2014-07",
+            23,
+            "F",
+            None,
+        ),
+        ("csc", p("csc", "c2"), "OLIVER", "QUIXOTE", "O416", "Q230", "2016-02", 29, "M", "FY3 9"),
+    ]
+    con.close()
+    # A new extract of one source replaces that source's features only.
+    write_table(folder, "people", "source | person_id | first_name\ncsc | c7 | Zoë")
+    ingest(folder, ws)
+    con = duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True)
+    assert sorted(con.sql("SELECT source, first_name FROM linkage_features").fetchall()) == [
+        ("csc", "ZOE"),
+        ("police", "AMELIA"),
+    ]

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from daeval.errors import UnusableFileError
+from daeval.ingest.linkage_features import features_select, write_features
 from daeval.ingest.mapping import DataSource, RedcapSource, apply_mapping
 from daeval.ingest.rules import (
     canonical_code_sql,
@@ -219,6 +220,35 @@ class _Run:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
         self.stages.append(stage)
 
+    def write_linkage_features(self, staging_dir: Path) -> None:
+        """Derive the linkage features of the people loaded in this run, outside the warehouse."""
+        people = [s for s in self.stages if s.table == "people"]
+        if not people:
+            return
+        table = TABLES["people"]
+        selects, sources = [], set()
+        for stage in people:
+            good = self._good(stage)
+            sources |= {
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT DISTINCT {cell('source')} FROM {good}"
+                ).fetchall()
+            }
+            present = set(stage.columns)
+            for name in ("first_name", "last_name", "date_of_birth", "sex", "postcode"):
+                if name not in present:
+                    good = f"(SELECT *, NULL::VARCHAR AS {quote(name)} FROM {good})"
+            selects.append(
+                features_select(
+                    good,
+                    quote("_p_person_id"),
+                    _value_sql(table.column("sex")),
+                    _value_sql(table.column("postcode")),
+                )
+            )
+        write_features(self.con, staging_dir, selects, sorted(sources))
+
     def forget(self, origin: str) -> None:
         """Drop what was staged from a file that turned out to be unusable."""
         self.stages = [s for s in self.stages if s.origin != origin]
@@ -419,4 +449,7 @@ def ingest_folder(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        if not check_only:
+            say("linkage features")
+            run.write_linkage_features(workspace.staging)
     return report

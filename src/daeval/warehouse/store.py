@@ -64,6 +64,11 @@ class Workspace:
         return self.root / "warehouse.duckdb"
 
     @property
+    def staging(self) -> Path:
+        """Where identifiers' linkage features wait for linkage; deleted once linkage has run."""
+        return self.root / "staging"
+
+    @property
     def study_file(self) -> Path:
         return self.root / "study.yaml"
 

@@ -1,0 +1,96 @@
+"""Linkage features, derived at the door from the direct identifiers and kept apart from the warehouse.
+
+Names, dates of birth and postcodes are read only here. What linkage needs from them, normalised
+names with their Soundex codes, year-month and day of birth, sex and postcode sector, goes to a
+staging file (``WS/staging/linkage.duckdb``) that lives only until linkage has run and is then
+deleted with it; the warehouse never receives them.
+
+Soundex is the American Soundex of the US National Archives ("The Soundex Indexing System"):
+the first letter, then digits for the consonants that follow (B F P V = 1; C G J K Q S X Z = 2;
+D T = 3; L = 4; M N = 5; R = 6), adjacent letters with the same digit written once, also across
+H and W, vowels and Y separating, padded with zeros to three digits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from daeval.ingest.rules import cell, date_sql, literal
+
+STAGING_FILE = "linkage.duckdb"
+
+FEATURES_DDL = """CREATE TABLE IF NOT EXISTS linkage_features (
+  source VARCHAR NOT NULL,
+  person_id VARCHAR NOT NULL,
+  first_name VARCHAR,
+  last_name VARCHAR,
+  first_name_soundex VARCHAR,
+  last_name_soundex VARCHAR,
+  birth_year_month VARCHAR,
+  birth_day INTEGER,
+  sex VARCHAR,
+  postcode_sector VARCHAR
+)"""
+
+# Letters with their Soundex digit (0 = a vowel or Y, which separates); H and W come last with no
+# digit, so translate() removes them and equal digits on either side fall together.
+_LETTERS = "AEIOUYBFPVCGJKQSXZDTLMNRHW"
+_DIGITS = "000000111122222222334556"
+
+
+def normalised_name_sql(expression: str) -> str:
+    """Upper case, accents removed, letters A-Z only ("O'Brien-Smith" -> "OBRIENSMITH")."""
+    return f"NULLIF(regexp_replace(upper(strip_accents({expression})), '[^A-Z]', '', 'g'), '')"
+
+
+def soundex_sql(name: str) -> str:
+    """SQL for the Soundex code of a normalised name (NULL for NULL)."""
+    # The first letter's digit decides whether the next letter is written; H or W has none.
+    first = f"coalesce(NULLIF(translate(left({name}, 1), '{_LETTERS}', '{_DIGITS}'), ''), '-')"
+    digits = f"{first} || translate(substr({name}, 2), '{_LETTERS}', '{_DIGITS}')"
+    for d in "0123456":
+        digits = f"regexp_replace({digits}, '{d}+', '{d}', 'g')"
+    rest = f"replace(substr({digits}, 2), '0', '')"
+    return f"CASE WHEN {name} IS NOT NULL THEN left({name}, 1) || left(rpad({rest}, 3, '0'), 3) END"
+
+
+def features_select(stage: str, person_id: str, minimised_sex: str, sector: str) -> str:
+    """SELECT of the linkage features of a staged people file's rows (``stage`` is a query)."""
+    first = normalised_name_sql(cell("first_name"))
+    last = normalised_name_sql(cell("last_name"))
+    dob = date_sql("date_of_birth")
+    return (
+        f"SELECT {cell('source')} AS source, {person_id} AS person_id, "
+        f"f AS first_name, l AS last_name, {soundex_sql('f')} AS first_name_soundex, "
+        f"{soundex_sql('l')} AS last_name_soundex, strftime(d, '%Y-%m') AS birth_year_month, "
+        f"CAST(day(d) AS INTEGER) AS birth_day, s AS sex, p AS postcode_sector FROM ("
+        f"SELECT *, {first} AS f, {last} AS l, {dob} AS d, {minimised_sex} AS s, {sector} AS p "
+        f"FROM {stage})"
+    )
+
+
+def write_features(
+    con: duckdb.DuckDBPyConnection, staging_dir: Path, selects: list[str], sources: list[str]
+) -> None:
+    """Replace the features of ``sources`` in the staging file with the rows of ``selects``."""
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    path = staging_dir / STAGING_FILE
+    con.execute(f"ATTACH {literal(str(path))} AS linkage_staging")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(FEATURES_DDL.replace("linkage_features", "linkage_staging.linkage_features"))
+        if sources:
+            marks = ", ".join("?" for _ in sources)
+            con.execute(
+                f"DELETE FROM linkage_staging.linkage_features WHERE source IN ({marks})", sources
+            )
+        for select in selects:
+            con.execute(f"INSERT INTO linkage_staging.linkage_features {select}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DETACH linkage_staging")
