@@ -57,17 +57,24 @@ def soundex_sql(name: str) -> str:
 
 
 def features_select(stage: str, person_id: str, minimised_sex: str, sector: str) -> str:
-    """SELECT of the linkage features of a staged people file's rows (``stage`` is a query)."""
-    first = normalised_name_sql(cell("first_name"))
-    last = normalised_name_sql(cell("last_name"))
+    """SELECT of the linkage features of a staged people file's rows (``stage`` is a query).
+
+    Names repeat far more than people do, so each distinct spelling is normalised and coded once.
+    """
     dob = date_sql("date_of_birth")
+    first, last = cell("first_name"), cell("last_name")
     return (
-        f"SELECT {cell('source')} AS source, {person_id} AS person_id, "
-        f"f AS first_name, l AS last_name, {soundex_sql('f')} AS first_name_soundex, "
-        f"{soundex_sql('l')} AS last_name_soundex, strftime(d, '%Y-%m') AS birth_year_month, "
-        f"CAST(day(d) AS INTEGER) AS birth_day, s AS sex, p AS postcode_sector FROM ("
-        f"SELECT *, {first} AS f, {last} AS l, {dob} AS d, {minimised_sex} AS s, {sector} AS p "
-        f"FROM {stage})"
+        f"WITH people AS (SELECT {cell('source')} AS source, {person_id} AS person_id, "
+        f"{first} AS f0, {last} AS l0, {dob} AS d, {minimised_sex} AS s, {sector} AS p "
+        f"FROM {stage}), "
+        "spellings AS (SELECT DISTINCT f0 AS n FROM people UNION SELECT DISTINCT l0 FROM people), "
+        f"normal AS (SELECT n, {normalised_name_sql('n')} AS norm FROM spellings), "
+        f"coded AS (SELECT n, norm, {soundex_sql('norm')} AS sx FROM normal) "
+        "SELECT source, person_id, cf.norm AS first_name, cl.norm AS last_name, "
+        "cf.sx AS first_name_soundex, cl.sx AS last_name_soundex, "
+        "strftime(d, '%Y-%m') AS birth_year_month, CAST(day(d) AS INTEGER) AS birth_day, "
+        "s AS sex, p AS postcode_sector FROM people "
+        "LEFT JOIN coded AS cf ON cf.n = people.f0 LEFT JOIN coded AS cl ON cl.n = people.l0"
     )
 
 
