@@ -37,3 +37,9 @@ class KeyProblemError(DaevalError):
     """The project key is missing, too short, or readable by others."""
 
     exit_code = 14
+
+
+class StudyFileError(DaevalError):
+    """The study file (study.yaml) cannot be used as written."""
+
+    exit_code = 15

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from daeval.errors import DaevalError
+from daeval.errors import StudyFileError
 from daeval.ingest.redcap_mapping import RedcapMapping
 from daeval.ingest.rules import cell, literal, quote
 from daeval.model import TABLES, Kind
@@ -52,12 +52,6 @@ _FILE_KEYS = {
     "date_formats",
 }
 _REDCAP_KEYS = {"records", "dictionary", "redcap"}
-
-
-class StudyFileError(DaevalError):
-    """The study file's data sources cannot be used as written."""
-
-    exit_code = 15
 
 
 @dataclass(frozen=True)

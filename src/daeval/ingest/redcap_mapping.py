@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from daeval.errors import DaevalError
+from daeval.errors import StudyFileError
 from daeval.model.codes import INSTRUMENT, RESPONDENT, TIMEPOINT_PATTERN, CodeList
 
 
-class RedcapMappingError(DaevalError):
+class RedcapMappingError(StudyFileError):
     """The REDCap mapping (in study.yaml) is not complete or names unknown codes."""
 
 
