@@ -343,7 +343,7 @@ class _Run:
         good = self._good(stage)
         self.con.execute(
             f"INSERT INTO {quote(table.name)} ({', '.join(targets)}) "
-            f"SELECT {', '.join(values)} FROM {good} ORDER BY _rid"
+            f"SELECT {', '.join(values)} FROM {good}"
         )
         read = scalar(self.con, f"SELECT count(*) FROM {stage.name}")
         bad = scalar(self.con, f"SELECT count(DISTINCT _rid) FROM {stage.name}_bad")
