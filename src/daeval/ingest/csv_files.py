@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from daeval.errors import UnusableFileError
-from daeval.ingest.rules import literal, quote
+from daeval.ingest.rules import cleaned, literal, quote
 
 OVERFLOW = 16
 """Values a row may carry beyond the header before the file is refused."""
@@ -66,7 +66,9 @@ def stage_csv(
     con: duckdb.DuckDBPyConnection, path: Path, names: list[str], columns: list[str], raw: str
 ) -> None:
     """Create table ``raw``: the file's rows under ``columns`` (normalised names), with _problem."""
-    renames = ", ".join(f"{quote(n)} AS {quote(m)}" for n, m in zip(names, columns, strict=True))
+    renames = ", ".join(
+        f"{cleaned(quote(n))} AS {quote(m)}" for n, m in zip(names, columns, strict=True)
+    )
     last_error: duckdb.Error | None = None
     # The parallel reader is fast but refuses quoted line breaks with padding; fall back to one thread.
     for parallel in (True, False):

@@ -160,7 +160,8 @@ def _stage_input(con: duckdb.DuckDBPyConnection, item: Input, counter: list[int]
     return [stage]
 
 
-def _namespace_sql(p: Pseudonym) -> str:
+def namespace_sql(p: Pseudonym) -> str:
+    """SQL of the namespace a pseudonym of a staged row is made in."""
     if p.column is None:
         return literal(p.literal or "")
     return f"({literal(p.prefix)} || {cell(p.column)})"
@@ -172,7 +173,7 @@ def _pseudonymised(stage: Stage, key: bytes) -> dict[str, str]:
     for column in TABLES[stage.table].columns:
         if column.pseudonym and column.name in stage.columns:
             out[column.name] = pseudonym_sql(
-                key, _namespace_sql(column.pseudonym), cell(column.name)
+                key, namespace_sql(column.pseudonym), cell(column.name)
             )
     return out
 

@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from daeval.errors import StudyFileError
 from daeval.ingest.redcap_mapping import RedcapMapping
-from daeval.ingest.rules import cell, literal, quote
+from daeval.ingest.rules import cell, cleaned, literal, quote
 from daeval.model import TABLES, Kind
+from daeval.study.document import read_document
 
 EXCEL = "excel"
 EXCEL_EPOCH = "1899-12-30"
@@ -150,15 +150,7 @@ def parse_data_sources(raw: Any) -> list[DataSource | RedcapSource]:
 
 def load_data_sources(study_file: Path) -> list[DataSource | RedcapSource]:
     """The data sources of ``study_file`` (none when it does not exist)."""
-    if not study_file.exists():
-        return []
-    try:
-        document = yaml.safe_load(study_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise StudyFileError(f"{study_file}: not valid YAML ({exc})") from None
-    if not isinstance(document, Mapping):
-        raise StudyFileError(f"{study_file}: expected a mapping at the top level")
-    return parse_data_sources(document.get("data_sources"))
+    return parse_data_sources(read_document(study_file).get("data_sources"))
 
 
 def _date_sql(column: str, fmt: str) -> str:
@@ -185,7 +177,7 @@ def apply_mapping(
         if column not in renamed:
             con.execute(f"ALTER TABLE {raw} ADD COLUMN {quote(column)} VARCHAR")
             renamed.append(column)
-        con.execute(f"UPDATE {raw} SET {quote(column)} = {literal(value)}")
+        con.execute(f"UPDATE {raw} SET {quote(column)} = {cleaned(literal(value))}")
     for column, table in source.codes.items():
         if column in renamed and table:
             whens = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in table.items())

@@ -27,9 +27,14 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def cleaned(expression: str) -> str:
+    """SQL of a text value as staged: trimmed, with an empty value read as missing."""
+    return f"NULLIF(trim({expression}), '')"
+
+
 def cell(column: str) -> str:
-    """A staged cell, trimmed, with an empty cell read as missing."""
-    return f"NULLIF(trim({quote(column)}), '')"
+    """A staged cell (staging has already trimmed it and read an empty one as missing)."""
+    return quote(column)
 
 
 def date_sql(column: str) -> str:
@@ -41,7 +46,20 @@ def canonical_code_sql(expression: str, codes: CodeList) -> str:
     whens = " ".join(
         f"WHEN {literal(code.casefold())} THEN {literal(code)}" for code in codes.codes
     )
-    return f"(CASE lower({expression}) {whens} END)"
+    return f"(CASE WHEN {expression} IN ({_spellings(codes)}) THEN {expression} ELSE CASE lower({expression}) {whens} END END)"
+
+
+def _spellings(codes: CodeList) -> str:
+    return ", ".join(literal(code) for code in codes.codes)
+
+
+def not_a_code_sql(expression: str, codes: CodeList) -> str:
+    """SQL true for a present value that is no code of ``codes`` in any letter case."""
+    folded = ", ".join(literal(code.casefold()) for code in codes.codes)
+    return (
+        f"{expression} IS NOT NULL AND {expression} NOT IN ({_spellings(codes)}) "
+        f"AND lower({expression}) NOT IN ({folded})"
+    )
 
 
 @dataclass(frozen=True)
@@ -93,7 +111,7 @@ def column_rules(column: Column) -> list[Rule]:
             Rule(
                 "code_list",
                 name,
-                f"{v} IS NOT NULL AND {canonical_code_sql(v, column.codes)} IS NULL",
+                not_a_code_sql(v, column.codes),
                 f"not a code of {column.codes.name} ({', '.join(column.codes.codes)})",
             )
         )
@@ -166,10 +184,12 @@ def _violation_struct(rule: Rule) -> str:
 def single_scan_violations(stage: str, rules: list[Rule]) -> str:
     """Every violation of ``rules`` in one pass over the staged rows."""
     structs = ", ".join(_violation_struct(r) for r in rules)
+    # Most rows break no rule: a plain predicate finds the others before any detail is built.
+    broken = " OR ".join(f"({r.condition})" for r in rules)
     return (
         f"SELECT _rid, _line, v.column_name, v.rule, v.reason, v.value FROM ("
         f"SELECT _rid, _line, unnest(list_filter([{structs}], lambda x: x IS NOT NULL)) AS v "
-        f"FROM {stage})"
+        f"FROM {stage} WHERE {broken})"
     )
 
 
@@ -181,7 +201,7 @@ def code_set_violations(stage: str, column: Column) -> str:
         f"{literal('not a code of ' + column.codes.name)} AS reason, code AS value FROM ("
         f"SELECT _rid, _line, trim(unnest(string_split({cell(column.name)}, ';'))) AS code "
         f"FROM {stage} WHERE {cell(column.name)} IS NOT NULL) "
-        f"WHERE {canonical_code_sql('code', column.codes)} IS NULL"
+        f"WHERE {not_a_code_sql('code', column.codes)}"
     )
 
 
@@ -189,12 +209,17 @@ def duplicate_violations(stage: str, table: Table) -> str | None:
     """Rows repeating the key of an earlier row of the same file (the first is kept)."""
     if not table.key:
         return None
-    key = ", ".join(cell(k) for k in table.key)
+    keys = [f"k{i}" for i in range(len(table.key))]
+    grouped = ", ".join(f"{cell(k)} AS {n}" for k, n in zip(table.key, keys, strict=True))
+    match = " AND ".join(
+        f"{cell(k)} IS NOT DISTINCT FROM d.{n}" for k, n in zip(table.key, keys, strict=True)
+    )
+    # Keys are grouped first (a hash aggregate); only repeated keys go back to their rows.
     return (
-        f"SELECT _rid, _line, {literal(table.key[-1])} AS column_name, 'duplicate_key' AS rule, "
+        f"SELECT s._rid, s._line, {literal(table.key[-1])} AS column_name, 'duplicate_key' AS rule, "
         f"{literal('repeats the key (' + ', '.join(table.key) + ') of an earlier row')} AS reason, "
-        f"NULL AS value FROM (SELECT _rid, _line, row_number() OVER (PARTITION BY {key} ORDER BY _rid) "
-        f"AS n FROM {stage}) WHERE n > 1"
+        f"NULL AS value FROM {stage} AS s JOIN (SELECT {grouped}, min(_rid) AS first FROM {stage} "
+        f"GROUP BY ALL HAVING count(*) > 1) AS d ON {match} AND s._rid > d.first"
     )
 
 

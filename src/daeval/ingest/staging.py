@@ -2,7 +2,7 @@
 
 CSV and Parquet are read by DuckDB itself; other formats come from their readers as
 :class:`~daeval.ingest.staged.StagedTable`. Either way the staging table has the file's columns
-(lower-case names), ``_line`` and ``_problem``.
+(lower-case names, values trimmed, empty values missing), ``_line`` and ``_problem``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import duckdb
 
 from daeval.errors import UnusableFileError
 from daeval.ingest.csv_files import read_header, stage_csv
-from daeval.ingest.rules import literal, quote
+from daeval.ingest.rules import cleaned, literal, quote
 from daeval.ingest.staged import LOCATOR_COLUMN, StagedTable
 
 
@@ -71,7 +71,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, name: str
             f"{path.name}: cannot be read as a Parquet table ({_first_line(exc)})"
         ) from None
     columns = _normalised(path.name, names)
-    renames = ", ".join(f"{quote(n)} AS {quote(m)}" for n, m in zip(names, columns, strict=True))
+    renames = ", ".join(
+        f"{cleaned(quote(n))} AS {quote(m)}" for n, m in zip(names, columns, strict=True)
+    )
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {renames}, "
@@ -88,7 +90,7 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) 
     _normalised(staged.origin, columns)
     con.register(f"{name}_arrow", staged.data)
     problem = "_problem" if "_problem" in staged.data.column_names else "NULL::VARCHAR AS _problem"
-    selected = ", ".join(quote(c) for c in columns)
+    selected = ", ".join(f"{cleaned(quote(c))} AS {quote(c)}" for c in columns)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name}_raw AS SELECT {selected}, {problem}, "
         f"CAST({LOCATOR_COLUMN} AS BIGINT) AS {LOCATOR_COLUMN} FROM {name}_arrow"
