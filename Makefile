@@ -15,7 +15,7 @@ $(UV):
 
 # The environment is rebuilt when the lock file or the project's metadata change.
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON) --quiet
+	$(UV) sync --frozen --all-extras --python $(PYTHON) --quiet
 	touch $@
 
 demo: $(VENV)/.synced

@@ -1,4 +1,4 @@
-"""daeval demo: synthetic data → ingest → measures → a first page, in a temporary folder."""
+"""daeval demo: synthetic data → ingest → link → measures → a first page, in a temporary folder."""
 
 from __future__ import annotations
 
@@ -95,3 +95,18 @@ def test_no_clear_identifier_of_the_input_reaches_the_warehouse(demo):
     assert len(clear) > 50_000
     # Dates of birth collide with other dates by chance, so they are checked by their form.
     assert con.sql("SELECT count(*) FROM people WHERE day(birth_month) <> 1").fetchall() == [(0,)]
+
+
+def test_demo_links_people_before_measuring_and_deletes_the_staging_area(demo):
+    import duckdb
+
+    folder, _ = demo
+    study = folder / "study"
+    assert not (study / "staging").exists()
+    con = duckdb.connect(str(study / "warehouse.duckdb"), read_only=True)
+    people, keyed, keys = con.sql(
+        "SELECT count(*), count(k.person_key), count(DISTINCT k.person_key) FROM people "
+        "LEFT JOIN person_keys AS k USING (source, person_id)"
+    ).fetchall()[0]
+    assert people == keyed and keys < people
+    assert (study / "outputs" / "linkage_weights.svg").exists()

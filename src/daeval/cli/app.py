@@ -120,6 +120,79 @@ def ingest(
         )
 
 
+@app.command()
+def link(
+    workspace: WorkspaceOption,
+    key_file: KeyFileOption = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Match weight at or above which a pair is one person (default 2)."),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (one machine) or spark.")] = "duckdb",
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Link only these sources (repeat the option)."),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="CSV of source, person_id, true_person_id: report accuracy against it."),
+    ] = None,
+    sweep: Annotated[
+        bool,
+        typer.Option(help="With --truth: accuracy at thresholds from -4 to 14 as well."),
+    ] = False,
+    model: Annotated[
+        Path | None, typer.Option(help="Use this saved model (JSON) instead of training.")
+    ] = None,
+    reuse_model: Annotated[
+        bool,
+        typer.Option("--reuse-model", help="Use the model of the last run instead of training."),
+    ] = False,
+) -> None:
+    """Find the same person across sources and give every record one person key.
+
+    Uses the linkage features that ingest left in WS/staging, honours person_links as trusted
+    links, stores person keys, the model and the run's figures in the warehouse, and then deletes
+    the staging area.
+    """
+    import json
+    import os
+
+    from daeval.cli.summary import print_link_summary
+    from daeval.link.run import link_workspace
+    from daeval.link.study import linkage_threshold
+    from daeval.privacy.keys import load_key
+    from daeval.warehouse import Workspace
+
+    ws = Workspace(workspace)
+    key = load_key(os.environ, key_file) if truth is not None else None
+    saved = None
+    if model is not None:
+        try:
+            saved = json.loads(model.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DaevalError(f"{model}: cannot be read as a linkage model ({exc})") from None
+    if threshold is None:
+        threshold = linkage_threshold(ws.study_file)
+    with step_progress(err, "Link") as progress:
+        report = link_workspace(
+            ws,
+            threshold=threshold,
+            engine_name=engine,
+            sources=source or None,
+            truth=truth,
+            key=key,
+            model=saved,
+            reuse_model=reuse_model,
+            sweep=sweep,
+            progress=progress,
+        )
+    print_link_summary(out, report)
+    out.print(
+        f"Person keys: {ws.warehouse_path} (person_keys); chart: {ws.outputs / 'linkage_weights.svg'}"
+    )
+
+
 key_app = typer.Typer(help="The project key that pseudonyms are made with.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
 
@@ -179,12 +252,13 @@ def demo(
     scale: Annotated[float, typer.Option(help="Size of the synthetic data.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
-    """Synthetic data → ingest → measures → a first HTML page; prints the page's path.
+    """Synthetic data → ingest → link → measures → a first HTML page; prints the page's path.
 
     Writes DIR/raw (synthetic inputs), DIR/demo.key (a key made for the demo) and DIR/study (the
     workspace).
     """
     from daeval.ingest.load import ingest_folder
+    from daeval.link.run import link_workspace
     from daeval.metrics.measures_table import compute_measures
     from daeval.privacy.keys import new_key_file, read_key_file
     from daeval.report.first_page import write_first_page
@@ -204,6 +278,7 @@ def demo(
         generate(data_dir, scale=scale, seed=seed, progress=progress)
     with step_progress(err, "Demo") as progress:
         ingest_folder(data_dir, workspace, key, progress=progress)
+        link_workspace(workspace, progress=progress)
         progress("measures")
         run = compute_measures(workspace)
         progress("report")

@@ -1,4 +1,5 @@
-"""The ingest summary table: per file, rows read = rows loaded + rows quarantined."""
+"""Summaries printed after a run: ingest (per file, rows read = rows loaded + rows quarantined)
+and linkage."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from daeval.ingest.load import IngestReport
+from daeval.link.quality import WEIGHT_BIN
+from daeval.link.run import LinkReport
 
 
 def print_ingest_summary(console: Console, report: IngestReport) -> None:
@@ -45,3 +48,50 @@ def print_ingest_summary(console: Console, report: IngestReport) -> None:
         console.print(f"Not checked: {note}")
     if report.ignored_files:
         console.print(f"Not input files, ignored: {', '.join(report.ignored_files)}")
+
+
+def print_link_summary(console: Console, report: LinkReport) -> None:
+    """Records and clusters, links by pair of sources, the model used and, with truth, accuracy."""
+    table = Table(title=f"Linkage run {report.run_id}", title_justify="left")
+    table.add_column("source")
+    table.add_column("records", justify="right")
+    table.add_column("with features", justify="right")
+    for s in report.sources:
+        table.add_row(s.source, f"{s.records:,}", f"{s.with_features:,}")
+    console.print(table)
+    console.print(
+        f"{report.records:,} records → {report.clusters:,} people; {report.pairs_scored:,} pairs "
+        f"scored, {report.pairs_linked:,} at or above match weight {report.threshold:g}, "
+        f"{report.trusted_links:,} trusted links; model: {report.model_origin} ({report.engine})"
+    )
+    pairs = Table(title="Records given one person key, by pair of sources", title_justify="left")
+    for name in ("source", "source", "pairs"):
+        pairs.add_column(name, justify="right" if name == "pairs" else "left")
+    for a, b, n in report.source_pairs:
+        pairs.add_row(a, b, f"{n:,}")
+    console.print(pairs)
+    if report.histogram:
+        console.print(
+            "Match weights of scored pairs: "
+            + ", ".join(f"[{low:g}, {low + WEIGHT_BIN:g}): {n:,}" for low, n in report.histogram)
+        )
+    acc = report.accuracy
+    if acc is not None:
+        console.print(
+            f"Against the truth file ({acc.records:,} records): pairwise precision "
+            f"{acc.precision:.4f}, recall {acc.recall:.4f}, F1 {acc.f1:.4f}; "
+            f"{acc.merged_rate:.3%} of person keys merge two or more true people, "
+            f"{acc.split_rate:.3%} of true people are split across person keys"
+        )
+    if report.sweep:
+        sweep = Table(title="Accuracy by threshold (truth file)", title_justify="left")
+        for name in ("threshold", "precision", "recall", "F1", "merged keys", "split people"):
+            sweep.add_column(name, justify="right")
+        for threshold, point in report.sweep:
+            sweep.add_row(
+                f"{threshold:g}", f"{point.precision:.4f}", f"{point.recall:.4f}",
+                f"{point.f1:.4f}", f"{point.merged_rate:.3%}", f"{point.split_rate:.3%}",
+            )  # fmt: skip
+        console.print(sweep)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from daeval.ingest.rules import cell, date_sql, literal
+from daeval.ingest.rules import cell, date_sql
+from daeval.warehouse.store import attached_transaction
 
 STAGING_FILE = "linkage.duckdb"
 
@@ -83,10 +84,7 @@ def write_features(
 ) -> None:
     """Replace the features of ``sources`` in the staging file with the rows of ``selects``."""
     staging_dir.mkdir(parents=True, exist_ok=True)
-    path = staging_dir / STAGING_FILE
-    con.execute(f"ATTACH {literal(str(path))} AS linkage_staging")
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with attached_transaction(con, staging_dir / STAGING_FILE, "linkage_staging"):
         con.execute(FEATURES_DDL.replace("linkage_features", "linkage_staging.linkage_features"))
         if sources:
             marks = ", ".join("?" for _ in sources)
@@ -95,9 +93,3 @@ def write_features(
             )
         for select in selects:
             con.execute(f"INSERT INTO linkage_staging.linkage_features {select}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.execute("DETACH linkage_staging")

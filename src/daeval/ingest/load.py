@@ -248,7 +248,7 @@ class _Run:
                 features_select(
                     good,
                     quote("_p_person_id"),
-                    _value_sql(table.column("sex")),
+                    f"NULLIF({_value_sql(table.column('sex'))}, 'U')",
                     _value_sql(table.column("postcode")),
                 )
             )

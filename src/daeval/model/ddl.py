@@ -54,3 +54,57 @@ MEASURES_DDL = """CREATE TABLE IF NOT EXISTS measures (
 def schema_sql() -> list[str]:
     """Statements that create every canonical table, empty."""
     return [create_table_sql(t) for t in TABLES.values()]
+
+
+LINKAGE_DDL = (
+    """CREATE TABLE IF NOT EXISTS person_keys (
+  source VARCHAR NOT NULL,
+  person_id VARCHAR NOT NULL,
+  person_key VARCHAR NOT NULL,
+  run_id BIGINT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_runs (
+  run_id BIGINT NOT NULL,
+  linked_at TIMESTAMP NOT NULL,
+  engine VARCHAR NOT NULL,
+  threshold DOUBLE NOT NULL,
+  model_origin VARCHAR NOT NULL,
+  fallback_reason VARCHAR,
+  records BIGINT NOT NULL,
+  records_with_features BIGINT NOT NULL,
+  pairs_scored BIGINT NOT NULL,
+  pairs_linked BIGINT NOT NULL,
+  trusted_links BIGINT NOT NULL,
+  clusters BIGINT NOT NULL,
+  pairwise_precision DOUBLE,
+  pairwise_recall DOUBLE,
+  pairwise_f1 DOUBLE,
+  merged_cluster_rate DOUBLE,
+  split_person_rate DOUBLE
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_models (
+  run_id BIGINT NOT NULL,
+  model VARCHAR NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_weights (
+  run_id BIGINT NOT NULL,
+  weight_from DOUBLE NOT NULL,
+  weight_to DOUBLE NOT NULL,
+  pairs BIGINT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_pairs (
+  run_id BIGINT NOT NULL,
+  record_id_l VARCHAR NOT NULL,
+  record_id_r VARCHAR NOT NULL,
+  match_weight DOUBLE
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_source_pairs (
+  run_id BIGINT NOT NULL,
+  source_a VARCHAR NOT NULL,
+  source_b VARCHAR NOT NULL,
+  pairs BIGINT NOT NULL
+)""",
+)
+"""daeval's linkage results: person keys, and per run the figures, the model, the weight histogram
+and the pairs that were joined (pseudonymous record ids with their match weight; NULL for a trusted
+link)."""

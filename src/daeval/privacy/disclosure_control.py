@@ -90,3 +90,12 @@ def _controlled(row: MeasureRow, hide: bool, policy: DisclosurePolicy) -> Measur
     numerator = round_to_base(row.numerator, policy.rounding_base)
     value = numerator / denominator if denominator else None
     return replace(row, numerator=numerator, denominator=denominator, value=value, suppressed=False)
+
+
+def controlled_count(count: int, policy: DisclosurePolicy = DisclosurePolicy()) -> int | None:
+    """A count fit to leave the secure setting: None when small, otherwise rounded."""
+    if not policy.enabled:
+        return count
+    if is_small(count, policy):
+        return None
+    return round_to_base(count, policy.rounding_base)

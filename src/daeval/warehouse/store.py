@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,7 +13,7 @@ import duckdb
 
 from daeval.errors import WorkspaceError
 from daeval.model import TABLES, Kind
-from daeval.model.ddl import MEASURES_DDL, schema_sql
+from daeval.model.ddl import LINKAGE_DDL, MEASURES_DDL, schema_sql
 
 LOADS_DDL = """CREATE TABLE IF NOT EXISTS loads (
   load_id BIGINT NOT NULL,
@@ -43,8 +45,26 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table, ddl in zip(TABLES, schema_sql(), strict=True):
         if table not in existing:
             con.execute(ddl)
-    for ddl in (LOADS_DDL, QUARANTINE_DDL, MEASURES_DDL):
+    for ddl in (LOADS_DDL, QUARANTINE_DDL, MEASURES_DDL, *LINKAGE_DDL):
         con.execute(ddl)
+
+
+@contextmanager
+def attached_transaction(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> Iterator[None]:
+    """``path`` attached to ``con`` as ``alias`` for one transaction: committed when the block
+    ends, rolled back if it fails, detached either way."""
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    con.execute(f"ATTACH {quoted} AS {alias}")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.execute(f"DETACH {alias}")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:

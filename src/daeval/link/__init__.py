@@ -1,0 +1,1 @@
+"""Linkage: one person across police, children's social care and services (Splink)."""

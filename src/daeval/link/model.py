@@ -1,0 +1,244 @@
+"""The linkage model: what is compared between two person records, how pairs are found, and the
+default parameters used when training on the data cannot work.
+
+Records are compared on the linkage features made at ingest (normalised names and their Soundex
+codes, year-month and day of birth, sex, postcode sector). The comparison levels follow the
+recording errors seen in police, children's social care and service records: a name written the
+other way round, a nickname or keying error in one name, a day and month transposed, a day or a
+year out, an older address in the same postcode district.
+
+Scores are Fellegi-Sunter match weights (log2 of the Bayes factor), as Splink computes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+from splink import SettingsCreator, block_on
+from splink.comparison_library import CustomComparison
+
+DEFAULT_THRESHOLD = 2.0
+"""Match weight at or above which a predicted pair is taken as the same person.
+
+A weight of 2 is a posterior probability of 0.8 that the pair is one person. On the synthetic
+police and CSC records it gives the best F1 with under 0.5% of person keys merging two people,
+at one and at a hundred local authorities' size (docs/linkage.md). Set in ``study.yaml``
+(``linkage: threshold:``) or with ``daeval link --threshold``.
+"""
+
+PRIOR = 1e-6
+"""Probability that two records drawn at random are the same person, before training estimates it."""
+
+UNIQUE_ID = "record_id"
+
+_JW = "jaro_winkler_similarity"
+
+
+def _jw(column: str, threshold: float) -> str:
+    return f"{_JW}({column}_l, {column}_r) >= {threshold}"
+
+
+def _name_comparison() -> CustomComparison:
+    first, last = "first_name", "last_name"
+    both_missing = (
+        f"{first}_l IS NULL AND {last}_l IS NULL OR {first}_r IS NULL AND {last}_r IS NULL"
+    )
+    return CustomComparison(
+        output_column_name="name",
+        comparison_description="First and last name",
+        comparison_levels=[
+            cll.CustomLevel(both_missing, "no name on one side").configure(is_null_level=True),
+            # Weighted by how common the full name is: two Jack Smiths say less than two Ezra Quayles.
+            cll.ExactMatchLevel("full_name").configure(tf_adjustment_column="full_name"),
+            cll.ColumnsReversedLevel(first, last, symmetrical=True),
+            cll.CustomLevel(
+                f"{last}_l = {last}_r AND ({_jw(first, 0.88)} OR "
+                f"{first}_soundex_l = {first}_soundex_r)",
+                "same last name, first name alike",
+            ),
+            cll.CustomLevel(
+                f"{first}_l = {first}_r AND ({_jw(last, 0.88)} OR "
+                f"{last}_soundex_l = {last}_soundex_r)",
+                "same first name, last name alike",
+            ),
+            cll.CustomLevel(f"{_jw(first, 0.88)} AND {_jw(last, 0.88)}", "both names alike"),
+            cll.ExactMatchLevel(last),
+            cll.CustomLevel(
+                f"{first}_soundex_l = {first}_soundex_r AND {last}_soundex_l = {last}_soundex_r",
+                "both names sound alike",
+            ),
+            cll.ExactMatchLevel(first),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _birth_comparison() -> CustomComparison:
+    ym, day = "birth_year_month", "birth_day"
+    year = "substr({0}, 1, 4)"
+    month = "CAST(substr({0}, 6, 2) AS INTEGER)"
+    left, right = f"{ym}_l", f"{ym}_r"
+    return CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_description="Year-month and day of birth",
+        comparison_levels=[
+            cll.NullLevel(ym),
+            cll.CustomLevel(f"{left} = {right} AND {day}_l = {day}_r", "same date of birth"),
+            cll.CustomLevel(
+                f"{year.format(left)} = {year.format(right)} AND {month.format(left)} = {day}_r "
+                f"AND {month.format(right)} = {day}_l",
+                "day and month transposed",
+            ),
+            cll.CustomLevel(f"{left} = {right}", "same year and month"),
+            cll.CustomLevel(
+                f"substr({left}, 6, 2) = substr({right}, 6, 2) AND {day}_l = {day}_r AND "
+                f"abs(CAST({year.format(left)} AS INTEGER) - CAST({year.format(right)} AS INTEGER)) = 1",
+                "same day and month, a year out",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _postcode_comparison() -> CustomComparison:
+    sector, sectors = "postcode_sector", "postcode_sectors"
+    district = "split_part({0}, ' ', 1)"
+    nothing = (
+        f"{sector}_{{0}} IS NULL AND (array_length({sectors}_{{0}}) = 0 OR {sectors}_{{0}} IS NULL)"
+    )
+    return CustomComparison(
+        output_column_name="postcode",
+        comparison_description="Postcode sector, now and in the address history",
+        comparison_levels=[
+            cll.CustomLevel(
+                f"{nothing.format('l')} OR {nothing.format('r')}", "no postcode on one side"
+            ).configure(is_null_level=True),
+            cll.ExactMatchLevel(sector),
+            cll.ArrayIntersectLevel(sectors, min_intersection=1),
+            cll.CustomLevel(
+                f"{district.format(sector + '_l')} = {district.format(sector + '_r')}",
+                "same postcode district",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _sex_comparison() -> CustomComparison:
+    return CustomComparison(
+        output_column_name="sex",
+        comparison_description="Sex",
+        comparison_levels=[cll.NullLevel("sex"), cll.ExactMatchLevel("sex"), cll.ElseLevel()],
+    )
+
+
+BLOCKING_RULES = (
+    block_on("first_name", "last_name", "substr(birth_year_month, 1, 4)"),
+    block_on("first_name", "last_name", "substr(birth_year_month, 6, 2)", "birth_day"),
+    block_on("last_name_soundex", "birth_year_month", "birth_day"),
+    block_on("first_name_soundex", "birth_year_month", "birth_day"),
+    block_on("first_name", "last_name", "postcode_sector"),
+    "l.first_name = r.last_name AND l.last_name = r.first_name "
+    "AND l.birth_year_month = r.birth_year_month",
+    "l.first_name = r.first_name AND l.last_name = r.last_name "
+    "AND split_part(l.postcode_sector, ' ', 1) = split_part(r.postcode_sector, ' ', 1) "
+    "AND (l.birth_year_month IS NULL OR r.birth_year_month IS NULL)",
+)
+"""Pairs compared: two records are compared when any one of these holds. Each rule is narrow
+enough for a national extract; together they find pairs with one error in any one feature, names
+written the other way round, and a missing date of birth."""
+
+TRAINING_RULES = (
+    block_on("birth_year_month", "birth_day"),
+    block_on("first_name", "last_name"),
+)
+"""Expectation maximisation passes, used when there are too few trusted links to learn from. A
+feature is not learned in a pass that blocks on it, so the first pass learns the names, postcode and
+sex, the second the date of birth, postcode and sex."""
+
+
+def settings(prior: float = PRIOR) -> SettingsCreator:
+    """Splink settings for one table of person records from every source (link and deduplicate)."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name=UNIQUE_ID,
+        comparisons=[
+            _name_comparison(),
+            _birth_comparison(),
+            _postcode_comparison(),
+            _sex_comparison(),
+        ],
+        blocking_rules_to_generate_predictions=list(BLOCKING_RULES),  # type: ignore[arg-type]
+        probability_two_random_records_match=prior,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=["source"],
+    )
+
+
+DEFAULT_M_U: dict[str, list[tuple[float, float]]] = {
+    # (m, u) per non-null level, in the order of the levels above. Written from the recording error
+    # rates the services report (see docs/linkage.md), for use only when training fails.
+    "name": [
+        (0.80, 1e-6),
+        (0.01, 1e-7),
+        (0.06, 1e-5),
+        (0.04, 1e-5),
+        (0.03, 1e-5),
+        (0.02, 0.005),
+        (0.01, 1e-5),
+        (0.01, 0.01),
+        (0.02, 0.985),
+    ],
+    "date_of_birth": [
+        (0.94, 0.0001),
+        (0.01, 1e-6),
+        (0.02, 0.003),
+        (0.01, 0.0003),
+        (0.02, 0.9966),
+    ],
+    "postcode": [(0.75, 0.005), (0.10, 0.01), (0.05, 0.02), (0.10, 0.965)],
+    "sex": [(0.98, 0.5), (0.02, 0.5)],
+}
+"""A model to fall back on when training fails: for each comparison, the probability of each level
+among true matches (m) and among non-matches (u)."""
+
+
+def default_model(prior: float = PRIOR, dialect: str = "duckdb") -> dict[str, Any]:
+    """The Splink settings dictionary with the fallback m and u probabilities filled in."""
+    created = settings(prior).create_settings_dict(sql_dialect_str=dialect)
+    for comparison in created["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        values = DEFAULT_M_U[comparison["output_column_name"]]
+        assert len(levels) == len(values), comparison["output_column_name"]
+        for level, (m, u) in zip(levels, values, strict=True):
+            level["m_probability"] = m
+            level["u_probability"] = u
+    return created
+
+
+PARAMETERS = ("m_probability", "u_probability", "tf_adjustment_weight")
+
+
+def for_dialect(saved: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A saved model's parameters on these settings, written in the SQL of ``dialect``.
+
+    A model saved by one engine holds that engine's SQL; the parameters carry over by comparison
+    and level, which must match these settings.
+    """
+    prior = saved.get("probability_two_random_records_match", PRIOR)
+    target = settings(prior).create_settings_dict(sql_dialect_str=dialect)
+    theirs = {c.get("output_column_name"): c["comparison_levels"] for c in saved["comparisons"]}
+    for comparison in target["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = theirs.get(name)
+        if levels is None or len(levels) != len(comparison["comparison_levels"]):
+            raise ValueError(
+                f"the saved linkage model does not match this version's {name!r} comparison"
+            )
+        for mine, their in zip(comparison["comparison_levels"], levels, strict=True):
+            for key in PARAMETERS:
+                if key in their:
+                    mine[key] = their[key]
+    return target

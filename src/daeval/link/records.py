@@ -1,0 +1,100 @@
+"""The person records linkage works on: every person of the warehouse with the linkage features the
+ingest left in the staging area, and the links the data owners already trust.
+
+A record is named ``source:person_id`` (``person_id`` is the pseudonym). Besides the features it
+carries every postcode sector the person is known at (the ``addresses`` history and the current
+postcode), so that someone who moved still shares a sector with their older records. A record whose features are
+gone (an earlier linkage deleted them) or were never there still takes part, as a record with no
+features: it can join a person only through a trusted link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from daeval.ingest.linkage_features import STAGING_FILE
+from daeval.ingest.rules import literal
+
+FEATURES = (
+    "first_name",
+    "last_name",
+    "first_name_soundex",
+    "last_name_soundex",
+    "birth_year_month",
+    "birth_day",
+    "sex",
+    "postcode_sector",
+)
+USABLE = ("first_name", "last_name", "birth_year_month")
+"""A record can be matched by the model only with at least one of these."""
+
+
+def record_id_sql(source: str, person_id: str) -> str:
+    return f"({source} || ':' || {person_id})"
+
+
+@dataclass(frozen=True)
+class SourceRecords:
+    source: str
+    records: int
+    with_features: int
+
+
+def stage_records(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    staging: Path,
+    sources: list[str] | None = None,
+) -> list[SourceRecords]:
+    """Create ``records`` (people with features) and ``trusted`` (trusted links) on ``con``."""
+    con.execute(f"ATTACH {literal(str(warehouse))} AS wh (READ_ONLY)")
+    features = staging / STAGING_FILE
+    if features.exists():
+        con.execute(f"ATTACH {literal(str(features))} AS st (READ_ONLY)")
+        feature_table = "st.linkage_features"
+    else:
+        columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in FEATURES if c != "birth_day")
+        feature_table = (
+            f"(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS person_id, {columns}, "
+            "NULL::INTEGER AS birth_day WHERE false)"
+        )
+    only = ""
+    if sources:
+        only = f"WHERE p.source IN ({', '.join(literal(s) for s in sources)})"
+    selected = ", ".join(f"f.{c}" for c in FEATURES)
+    con.execute(
+        f"CREATE OR REPLACE TABLE records AS WITH history AS (SELECT source, person_id, "
+        "list_sort(list(DISTINCT postcode_sector)) AS sectors FROM wh.addresses "
+        "WHERE postcode_sector IS NOT NULL GROUP BY ALL) "
+        f"SELECT DISTINCT ON (p.source, p.person_id) "
+        f"{record_id_sql('p.source', 'p.person_id')} AS record_id, p.source, p.person_id, "
+        f"{selected}, f.first_name || ' ' || f.last_name AS full_name, "
+        # Every sector the person is known at: the address history and the current postcode.
+        "list_sort(list_distinct(list_concat(coalesce(h.sectors, []), "
+        "CASE WHEN f.postcode_sector IS NULL THEN [] ELSE [f.postcode_sector] END))) "
+        "AS postcode_sectors "
+        f"FROM wh.people AS p LEFT JOIN {feature_table} AS f "
+        "ON f.source = p.source AND f.person_id = p.person_id "
+        f"LEFT JOIN history AS h ON h.source = p.source AND h.person_id = p.person_id {only} "
+        "ORDER BY p.source, p.person_id"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE trusted AS SELECT DISTINCT "
+        f"{record_id_sql('source_a', 'person_id_a')} AS record_id_l, "
+        f"{record_id_sql('source_b', 'person_id_b')} AS record_id_r FROM wh.person_links "
+        "WHERE (source_a, person_id_a) != (source_b, person_id_b) AND "
+        f"{record_id_sql('source_a', 'person_id_a')} IN (SELECT record_id FROM records) AND "
+        f"{record_id_sql('source_b', 'person_id_b')} IN (SELECT record_id FROM records)"
+    )
+    usable = " OR ".join(f"{c} IS NOT NULL" for c in USABLE)
+    rows = con.execute(
+        f"SELECT source, count(*), count(*) FILTER (WHERE {usable}) FROM records "
+        "GROUP BY source ORDER BY source"
+    ).fetchall()
+    con.execute("DETACH wh")
+    if features.exists():
+        con.execute("DETACH st")
+    return [SourceRecords(s, n, u) for s, n, u in rows]
