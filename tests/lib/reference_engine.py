@@ -28,3 +28,29 @@ def re_referral_counts(
             counts[key][0] += int(is_re)
             counts[key][1] += 1
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def csc_referral_within_window_counts(
+    events: list[dict], referrals: list[dict], as_of: date, window_days: int = 365
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(group_by, group): (index events followed by a referral, index events)}.
+
+    events: notification_id, child_key, notification_date, risk_level (or None);
+    referrals: child_key, referral_date.
+    """
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for e in events:
+        d = e["notification_date"]
+        if (as_of - d).days < window_days:
+            continue  # the window is not over by as_of
+        followed = any(
+            r["child_key"] == e["child_key"] and 1 <= (r["referral_date"] - d).days <= window_days
+            for r in referrals
+        )
+        keys = [("all", "all")]
+        if e["risk_level"] in ("standard", "medium", "high"):
+            keys.append(("risk_level", e["risk_level"]))
+        for key in keys:
+            counts[key][0] += int(followed)
+            counts[key][1] += 1
+    return {k: (v[0], v[1]) for k, v in counts.items()}

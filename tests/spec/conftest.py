@@ -11,6 +11,7 @@ import pytest
 from tests.lib import reference_engine
 from tests.lib.tables import records
 
+from daeval.metrics.csc_referral import csc_referral_within_window
 from daeval.metrics.re_referral import re_referral_rate
 
 ENGINES = ["duckdb", "sqlite", "reference"]
@@ -25,20 +26,25 @@ def _as_referrals(text: str) -> list[dict]:
     return rows
 
 
-def _ibis_engine(backend: str) -> ReReferral:
-    def run(text: str, period_start: date, period_end: date, window_days: int = 365):
-        frame = pd.DataFrame(_as_referrals(text))
+def _on_ibis(backend: str, measure: str, build: Callable[..., object]) -> Callable[..., dict]:
+    """Run ``build(con, *args)`` (an Ibis expression of ``measure``) on a fresh ``backend``."""
+
+    def run(*args, **kwargs):
         con = getattr(ibis, backend).connect()
-        table = con.create_table("csc_referrals", frame)
-        result = re_referral_rate(table, period_start, period_end, window_days).execute()
+        result = build(con, *args, **kwargs).execute()  # type: ignore[attr-defined]
         con.disconnect()
-        assert set(result.measure) == {"re_referral_rate"}
+        assert set(result.measure) == {measure}
         return {
             (r.group_by, str(r.group)): (int(r.numerator), int(r.denominator))
             for r in result.itertuples()
         }
 
     return run
+
+
+def _re_referral_on(con, text: str, period_start: date, period_end: date, window_days: int = 365):
+    table = con.create_table("csc_referrals", pd.DataFrame(_as_referrals(text)))
+    return re_referral_rate(table, period_start, period_end, window_days)
 
 
 def _reference(text: str, period_start: date, period_end: date, window_days: int = 365):
@@ -52,4 +58,31 @@ def re_referrals(request) -> ReReferral:
     """re_referrals(table_text, period_start, period_end, window_days) on one engine."""
     if request.param == "reference":
         return _reference
-    return _ibis_engine(request.param)
+    return _on_ibis(request.param, "re_referral_rate", _re_referral_on)
+
+
+def _dated(text: str, column: str) -> list[dict]:
+    rows = records(text)
+    for r in rows:
+        r[column] = date.fromisoformat(r[column])
+    return rows
+
+
+def _within_on(con, events: str, referrals: str, as_of: date, window_days: int = 365):
+    index = con.create_table("events", pd.DataFrame(_dated(events, "notification_date")))
+    refs = con.create_table("referrals", pd.DataFrame(_dated(referrals, "referral_date")))
+    return csc_referral_within_window(index, refs, as_of, window_days)
+
+
+def _reference_within(events: str, referrals: str, as_of: date, window_days: int = 365):
+    return reference_engine.csc_referral_within_window_counts(
+        _dated(events, "notification_date"), _dated(referrals, "referral_date"), as_of, window_days
+    )
+
+
+@pytest.fixture(params=ENGINES)
+def referrals_within(request):
+    """referrals_within(events_text, referrals_text, as_of, window_days) on one engine."""
+    if request.param == "reference":
+        return _reference_within
+    return _on_ibis(request.param, "csc_referral_within_window", _within_on)

@@ -14,6 +14,8 @@ import pandas as pd
 
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
+from daeval.metrics.csc_referral import csc_referral_within_window, index_events
+from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.model import MEASURES_COLUMNS
@@ -99,7 +101,10 @@ def compute_measures(
                 f"({pd.Timestamp(first).date().isoformat()})"
             )
         start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-        frame = re_referral_rate(referrals, start, end, window_days).execute()
+        frames = [re_referral_rate(referrals, start, end, window_days).execute()]
+        if {"police_notifications", "notification_children"} <= set(warehouse.loaded_tables()):
+            frames.append(_within_window(con, as_of, window_days))
+        frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     finally:
         con.disconnect()
     rows = suppress_small_counts(_rows_from_frame(frame), policy)
@@ -115,6 +120,20 @@ def compute_measures(
     )
     write_measures(run, workspace)
     return run
+
+
+def _within_window(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
+    """csc_referral_within_window, children matched across police and CSC by person key."""
+    children = with_person_key(
+        con, con.table("notification_children"), "child_id", "police", "child_key"
+    )
+    referrals = with_person_key(con, con.table("csc_referrals"), "child_id", "csc", "child_key")
+    events = index_events(con.table("police_notifications"), children)
+    expr = csc_referral_within_window(
+        events, referrals.select("child_key", "referral_date"), as_of, window_days
+    )
+    frame = expr.execute()
+    return frame[frame.denominator > 0]
 
 
 def _cell(value: object) -> str:

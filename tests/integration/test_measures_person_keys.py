@@ -1,0 +1,70 @@
+"""Measures that follow a child from a police notification into CSC use the person key."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.lib.keys import TEST_KEY
+from tests.lib.tables import write_table
+
+from daeval.ingest.load import ingest_folder
+from daeval.link.run import link_workspace
+from daeval.metrics.measures_table import compute_measures
+from daeval.privacy.disclosure_control import DisclosurePolicy
+from daeval.warehouse import Workspace
+
+PEOPLE = """
+source | person_id | first_name | last_name | date_of_birth | sex | postcode
+police | p1        | Amelia     | Quayle    | 2012-03-04    | F   | ZX1 1AA
+police | p2        | Ezra       | Villiers  | 2013-05-06    | M   | ZX2 2BB
+police | v1        | Jo         | Quayle    | 1990-01-01    | F   | ZX1 1AA
+csc    | c1        | Amy        | Quail     | 2012-04-03    | F   | ZX9 9ZZ
+csc    | c2        | Ezra       | Villiers  | 2013-05-06    | M   | ZX2 2BB
+"""
+NOTIFICATIONS = """
+notification_id | notification_date | incident_type  | victim_id | risk_level
+n1              | 2020-01-01        | domestic_abuse | v1        | high
+n2              | 2020-01-01        | domestic_abuse | v1        | medium
+"""
+CHILDREN = """
+notification_id | child_id
+n1              | p1
+n2              | p2
+"""
+REFERRALS = """
+referral_id | child_id | la_code | referral_date
+r1          | c1       | 990     | 2020-02-01
+r2          | c2       | 990     | 2020-03-01
+"""
+LINKS = """
+source_a | person_id_a | source_b | person_id_b
+police   | p1          | csc      | c1
+"""
+
+
+def _within(ws: Workspace) -> dict[str, tuple[int, int]]:
+    run = compute_measures(ws, as_of=date(2021, 6, 30), policy=DisclosurePolicy(enabled=False))
+    return {
+        r.group: (r.numerator, r.denominator)
+        for r in run.rows
+        if r.measure == "csc_referral_within_window"
+    }
+
+
+def test_children_are_followed_by_trusted_links_and_then_by_linkage(tmp_path):
+    raw = tmp_path / "raw"
+    for name, text in (
+        ("people", PEOPLE), ("police_notifications", NOTIFICATIONS),
+        ("notification_children", CHILDREN), ("csc_referrals", REFERRALS),
+        ("person_links", LINKS),
+    ):  # fmt: skip
+        write_table(raw, name, text)
+    ws = Workspace(tmp_path / "ws")
+    ingest_folder(raw, ws, TEST_KEY)
+
+    # Before linkage only the trusted link p1 = c1 joins police to CSC.
+    assert _within(ws) == {"all": (1, 2), "high": (1, 1), "medium": (0, 1)}
+
+    # Linkage finds p2 = c2 (same name, date of birth, postcode); p1 = c1 stays (trusted).
+    link_workspace(ws)
+    assert _within(ws) == {"all": (2, 2), "high": (1, 1), "medium": (1, 1)}
