@@ -165,6 +165,8 @@ def link(
     from daeval.warehouse import Workspace
 
     ws = Workspace(workspace)
+    if sweep and truth is None:
+        raise DaevalError("--sweep needs --truth FILE (accuracy is measured against a truth file)")
     key = load_key(os.environ, key_file) if truth is not None else None
     saved = None
     if model is not None:

@@ -1,0 +1,34 @@
+"""daeval link from the command line: the summary, the truth file, and its errors."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("link_cli")
+
+
+def test_link_prints_people_pairs_and_accuracy_against_the_truth_file(daeval, tmp_path):
+    raw, ws = tmp_path / "raw", tmp_path / "ws"
+    assert daeval("synth", raw, "--scale", "0.2", "--seed", "3").returncode == 0
+    assert daeval("ingest", raw, "--workspace", ws).returncode == 0
+    result = daeval(
+        "link", "--workspace", ws, "--truth", raw / "truth" / "people_truth.csv", "--sweep"
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "records →" in text and "people;" in text
+    assert "csc │ police" in text
+    assert "Against the truth file" in text and "F1" in text
+    assert "Accuracy by threshold" in text
+    assert (ws / "outputs" / "linkage_weights.svg").exists()
+    assert not (ws / "staging").exists()
+    # Linking again without features: every record keeps a key, only trusted links join.
+    again = daeval("link", "--workspace", ws)
+    assert again.returncode == 0, again.stderr
+
+
+def test_sweep_without_a_truth_file_and_a_missing_workspace_are_named(daeval, tmp_path):
+    result = daeval("link", "--workspace", tmp_path / "nowhere", "--sweep")
+    assert result.returncode == 2 and "--sweep needs --truth" in result.stderr
+    result = daeval("link", "--workspace", tmp_path / "nowhere")
+    assert result.returncode == 13 and "no warehouse.duckdb" in result.stderr
