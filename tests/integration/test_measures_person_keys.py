@@ -68,3 +68,39 @@ def test_children_are_followed_by_trusted_links_and_then_by_linkage(tmp_path):
     # Linkage finds p2 = c2 (same name, date of birth, postcode); p1 = c1 stays (trusted).
     link_workspace(ws)
     assert _within(ws) == {"all": (2, 2), "high": (1, 1), "medium": (1, 1)}
+
+
+def test_a_child_under_two_csc_ids_is_one_child_for_re_referral(tmp_path):
+    raw = tmp_path / "raw"
+    write_table(
+        raw,
+        "people",
+        """
+        source | person_id | first_name | last_name | date_of_birth | sex | postcode
+        csc    | c1        | Ezra       | Villiers  | 2013-05-06    | M   | ZX2 2BB
+        csc    | c9        | Ezra       | Villiers  | 2013-05-06    | M   | ZX2 2BB
+        csc    | c2        | Amelia     | Quayle    | 2012-03-04    | F   | ZX1 1AA
+        csc    | c3        | Jo         | Brand     | 2011-01-02    | F   | ZX3 3CC
+        csc    | c4        | Sam        | Okafor    | 2014-07-08    | M   | ZX4 4DD
+        """,
+    )
+    write_table(
+        raw,
+        "csc_referrals",
+        """
+        referral_id | child_id | la_code | referral_date
+        r1          | c1       | 990     | 2020-02-01
+        r2          | c9       | 990     | 2020-05-01
+        """,
+    )
+    ws = Workspace(tmp_path / "ws")
+    ingest_folder(raw, ws, TEST_KEY)
+
+    def re_referrals() -> tuple[int, int]:
+        run = compute_measures(ws, as_of=date(2020, 12, 31), policy=DisclosurePolicy(enabled=False))
+        row = next(r for r in run.rows if r.measure == "re_referral_rate" and r.group_by == "all")
+        return row.numerator, row.denominator
+
+    assert re_referrals() == (0, 2)  # two ids, two children, before linkage
+    link_workspace(ws)  # the duplicate record is found: one child
+    assert re_referrals() == (1, 2)

@@ -47,10 +47,38 @@ def csc_referral_within_window_counts(
             r["child_key"] == e["child_key"] and 1 <= (r["referral_date"] - d).days <= window_days
             for r in referrals
         )
-        keys = [("all", "all")]
-        if e["risk_level"] in ("standard", "medium", "high"):
-            keys.append(("risk_level", e["risk_level"]))
-        for key in keys:
-            counts[key][0] += int(followed)
-            counts[key][1] += 1
+        _tally(counts, followed, e["risk_level"])
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def repeat_notification_counts(
+    notifications: list[dict], period_start: date, period_end: date, window_days: int = 365
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(group_by, group): (repeats, notifications)} for DA notifications dated in the period.
+
+    notifications: notification_date, incident_type, victim_key (or None), risk_level (or None).
+    """
+    da = [n for n in notifications if n["incident_type"] == "domestic_abuse" and n["victim_key"]]
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for n in da:
+        d = n["notification_date"]
+        if not (period_start <= d <= period_end):
+            continue
+        repeat = any(
+            o["victim_key"] == n["victim_key"]
+            and o["notification_date"] < d
+            and (d - o["notification_date"]).days <= window_days
+            for o in da
+        )
+        _tally(counts, repeat, n["risk_level"])
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def _tally(counts: dict, hit: bool, risk_level: str | None) -> None:
+    """Count one event in the 'all' row and, if it has a level, in its risk level's row."""
+    keys = [("all", "all")]
+    if risk_level in ("standard", "medium", "high"):
+        keys.append(("risk_level", risk_level))
+    for key in keys:
+        counts[key][0] += int(hit)
+        counts[key][1] += 1

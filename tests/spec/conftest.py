@@ -13,6 +13,7 @@ from tests.lib.tables import records
 
 from daeval.metrics.csc_referral import csc_referral_within_window
 from daeval.metrics.re_referral import re_referral_rate
+from daeval.metrics.repeat_notification import repeat_notification_rate
 
 ENGINES = ["duckdb", "sqlite", "reference"]
 
@@ -86,3 +87,22 @@ def referrals_within(request):
     if request.param == "reference":
         return _reference_within
     return _on_ibis(request.param, "csc_referral_within_window", _within_on)
+
+
+def _repeat_on(con, text: str, period_start: date, period_end: date, window_days: int = 365):
+    table = con.create_table("notifications", pd.DataFrame(_dated(text, "notification_date")))
+    return repeat_notification_rate(table, period_start, period_end, window_days)
+
+
+def _reference_repeat(text: str, period_start: date, period_end: date, window_days: int = 365):
+    return reference_engine.repeat_notification_counts(
+        _dated(text, "notification_date"), period_start, period_end, window_days
+    )
+
+
+@pytest.fixture(params=ENGINES)
+def repeats(request):
+    """repeats(notifications_text, period_start, period_end, window_days) on one engine."""
+    if request.param == "reference":
+        return _reference_repeat
+    return _on_ibis(request.param, "repeat_notification_rate", _repeat_on)

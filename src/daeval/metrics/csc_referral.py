@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from daeval.model import MEASURES_COLUMNS
+from daeval.metrics.rates import measure_rows, rate_rows
 
 MEASURE = "csc_referral_within_window"
 RISK_LEVELS = ("standard", "medium", "high")
@@ -60,26 +60,7 @@ def csc_referral_within_window(
         complete.notification_date, complete.risk_level, followed_up=hit.hit.fill_null(0)
     )
 
-    def counts(t: ir.Table) -> dict[str, ir.Value]:
-        return {"numerator": t.followed_up.sum().fill_null(0), "denominator": t.count()}
-
-    overall = flagged.aggregate(**counts(flagged)).mutate(
-        group_by=ibis.literal("all"), group=ibis.literal("all")
-    )
-    leveled = flagged.filter(flagged.risk_level.isin(RISK_LEVELS))
-    by_level = (
-        leveled.group_by("risk_level")
-        .aggregate(**counts(leveled))
-        .mutate(group_by=ibis.literal("risk_level"), group=ibis._.risk_level)
-        .drop("risk_level")
-    )
-    rows = overall.union(by_level.select(overall.columns))
+    rows = rate_rows(flagged, "followed_up", "risk_level", RISK_LEVELS)
     # The period is that of the index events counted: the first one to the last day allowed.
-    first = complete.aggregate(period_start=complete.notification_date.min())
-    rows = rows.cross_join(first)
-    return rows.mutate(
-        measure=ibis.literal(MEASURE),
-        category=ibis.null("string"),
-        period_end=ibis.literal(last_index),
-        value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),
-    ).select(*(c for c in MEASURES_COLUMNS if c != "suppressed"))
+    rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
+    return measure_rows(rows, MEASURE, None, last_index)

@@ -18,6 +18,7 @@ from daeval.metrics.csc_referral import csc_referral_within_window, index_events
 from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
+from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.measure_row import MeasureRow
 from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_counts
@@ -101,8 +102,14 @@ def compute_measures(
                 f"({pd.Timestamp(first).date().isoformat()})"
             )
         start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-        frames = [re_referral_rate(referrals, start, end, window_days).execute()]
-        if {"police_notifications", "notification_children"} <= set(warehouse.loaded_tables()):
+        # The same child is the same person after linkage, even under two CSC ids.
+        keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
+        keyed = keyed.drop("child_id").rename(child_id="child_key")
+        frames = [re_referral_rate(keyed, start, end, window_days).execute()]
+        loaded = set(warehouse.loaded_tables())
+        if "police_notifications" in loaded:
+            frames.append(_repeat_notifications(con, as_of, window_days))
+        if {"police_notifications", "notification_children"} <= loaded:
             frames.append(_within_window(con, as_of, window_days))
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     finally:
@@ -120,6 +127,19 @@ def compute_measures(
     )
     write_measures(run, workspace)
     return run
+
+
+def _repeat_notifications(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
+    """repeat_notification_rate, victims matched by person key; period as for re-referrals."""
+    notifications = with_person_key(
+        con, con.table("police_notifications"), "victim_id", "police", "victim_key"
+    )
+    da = notifications.filter(notifications.incident_type == "domestic_abuse")
+    first = da.notification_date.min().execute()
+    if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
+        return pd.DataFrame()
+    start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+    return repeat_notification_rate(notifications, start, end, window_days).execute()
 
 
 def _within_window(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:

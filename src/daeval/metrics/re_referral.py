@@ -14,7 +14,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from daeval.model import MEASURES_COLUMNS
+from daeval.metrics.rates import measure_rows, rate_rows
 
 MEASURE = "re_referral_rate"
 DEFINITION = (
@@ -49,24 +49,5 @@ def re_referral_rate(
     """Rows of the tidy measures table (before disclosure control) for referrals in the period."""
     flagged = flag_re_referrals(referrals, window_days)
     in_period = flagged.filter(flagged.referral_date.between(period_start, period_end))
-    counts = {
-        "numerator": in_period.is_re_referral.cast("int64").sum().fill_null(0),
-        "denominator": in_period.count(),
-    }
-    overall = in_period.aggregate(**counts).mutate(
-        group_by=ibis.literal("all"), group=ibis.literal("all")
-    )
-    by_la = (
-        in_period.group_by("la_code")
-        .aggregate(**counts)
-        .mutate(group_by=ibis.literal("la_code"), group=ibis._.la_code)
-        .drop("la_code")
-    )
-    rows = overall.union(by_la.select(overall.columns))
-    return rows.mutate(
-        measure=ibis.literal(MEASURE),
-        category=ibis.null("string"),
-        period_start=ibis.literal(period_start),
-        period_end=ibis.literal(period_end),
-        value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),
-    ).select(*(c for c in MEASURES_COLUMNS if c != "suppressed"))
+    rows = rate_rows(in_period, "is_re_referral", "la_code")
+    return measure_rows(rows, MEASURE, period_start, period_end)
