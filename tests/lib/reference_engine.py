@@ -82,3 +82,53 @@ def _tally(counts: dict, hit: bool, risk_level: str | None) -> None:
     for key in keys:
         counts[key][0] += int(hit)
         counts[key][1] += 1
+
+
+FUNNEL_STAGES = ("referred", "eligible", "contacted", "accepted", "started", "completed")
+
+
+def service_funnel_counts(
+    episodes: list[dict], as_of: date
+) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """{(group_by, group, stage): (count at the stage, count at the stage before)}."""
+
+    def reached(e: dict) -> list[bool]:
+        steps = [
+            True,
+            e["eligibility"] == "eligible",
+            e["first_contact_date"] is not None,
+            e["offer"] == "accepted",
+            e["start_date"] is not None,
+            e["end_reason"] == "completed",
+        ]
+        out, ok = [], True
+        for step in steps:
+            ok = ok and step
+            out.append(ok)
+        return out
+
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(FUNNEL_STAGES))
+    for e in episodes:
+        if e["referral_date"] > as_of:
+            continue
+        for group in (("all", "all"), ("site_id", e["site_id"])):
+            for i, ok in enumerate(reached(e)):
+                totals[group][i] += int(ok)
+    out = {}
+    for (group_by, group), counts in totals.items():
+        for i, stage in enumerate(FUNNEL_STAGES):
+            out[(group_by, group, stage)] = (counts[i], counts[max(i - 1, 0)])
+    return out
+
+
+def dropout_counts(episodes: list[dict], as_of: date) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(group_by, group): (dropped out, episodes with a start and an end date)}."""
+    dropped = ("disengaged", "declined", "moved_away", "unable_to_contact")
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for e in episodes:
+        if e["referral_date"] > as_of or e["start_date"] is None or e["end_date"] is None:
+            continue
+        for group in (("all", "all"), ("site_id", e["site_id"])):
+            counts[group][0] += int(e["end_reason"] in dropped)
+            counts[group][1] += 1
+    return {k: (v[0], v[1]) for k, v in counts.items()}

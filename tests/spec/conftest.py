@@ -14,6 +14,7 @@ from tests.lib.tables import records
 from daeval.metrics.csc_referral import csc_referral_within_window
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
+from daeval.metrics.services import dropout_rate, service_funnel
 
 ENGINES = ["duckdb", "sqlite", "reference"]
 
@@ -106,3 +107,53 @@ def repeats(request):
     if request.param == "reference":
         return _reference_repeat
     return _on_ibis(request.param, "repeat_notification_rate", _repeat_on)
+
+
+def _episodes(text: str) -> list[dict]:
+    rows = records(text)
+    for r in rows:
+        for column in ("referral_date", "first_contact_date", "start_date", "end_date"):
+            r[column] = date.fromisoformat(r[column]) if r.get(column) else None
+    return rows
+
+
+def _episodes_table(con, text: str):
+    return con.create_table("service_episodes", pd.DataFrame(_episodes(text)))
+
+
+def _funnel_on(con, text: str, as_of: date):
+    return service_funnel(_episodes_table(con, text), as_of)
+
+
+def _funnel_run(backend: str):
+    def run(text: str, as_of: date):
+        con = getattr(ibis, backend).connect()
+        result = _funnel_on(con, text, as_of).execute()
+        con.disconnect()
+        assert set(result.measure) == {"service_funnel"}
+        return {
+            (r.group_by, str(r.group), r.category): (int(r.numerator), int(r.denominator))
+            for r in result.itertuples()
+        }
+
+    return run
+
+
+@pytest.fixture(params=ENGINES)
+def funnel(request):
+    """funnel(episodes_text, as_of) on one engine: {(group_by, group, stage): (n, previous)}."""
+    if request.param == "reference":
+        return lambda text, as_of: reference_engine.service_funnel_counts(_episodes(text), as_of)
+    return _funnel_run(request.param)
+
+
+def _dropout_on(con, text: str, as_of: date):
+    return dropout_rate(_episodes_table(con, text), as_of)
+
+
+@pytest.fixture(params=ENGINES)
+def dropouts(request):
+    """dropouts(episodes_text, as_of) on one engine: {(group_by, group): (dropped, ended)}."""
+    if request.param == "reference":
+        return lambda text, as_of: reference_engine.dropout_counts(_episodes(text), as_of)
+    return _on_ibis(request.param, "dropout_rate", _dropout_on)

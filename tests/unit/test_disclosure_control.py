@@ -91,3 +91,15 @@ def test_no_shown_count_is_between_one_and_seven_for_any_input():
         for count in (out.numerator, out.denominator):
             assert count is None or count == 0 and out.suppressed or count > 7
             assert count is None or count % 5 == 0
+
+
+def test_the_first_stage_of_a_funnel_is_not_hidden_for_its_zero_complement():
+    from daeval.model.measure_row import MeasureRow
+    from daeval.privacy.disclosure_control import suppress_small_counts
+
+    def row(category, n, d):
+        return MeasureRow("service_funnel", "all", "all", category, None, None, n, d, n / d)
+
+    out = suppress_small_counts([row("referred", 40, 40), row("eligible", 38, 40)])
+    assert (out[0].numerator, out[0].suppressed) == (40, False)
+    assert out[1].suppressed  # 2 not eligible: the complement is small

@@ -19,6 +19,7 @@ from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
+from daeval.metrics.services import STAGES, dropout_rate, service_funnel
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.measure_row import MeasureRow
 from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_counts
@@ -70,7 +71,16 @@ def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
             )
         )
     # 'all' first, then groups in a stable order, so outputs are the same byte for byte.
-    return sorted(out, key=lambda r: (r.measure, r.group_by != "all", r.group_by, r.group))
+    return sorted(
+        out,
+        key=lambda r: (r.measure, r.group_by != "all", r.group_by, r.group, _category_rank(r)),
+    )
+
+
+def _category_rank(row: MeasureRow) -> tuple[int, str]:
+    """Funnel stages in their order, other categories alphabetically."""
+    category = row.category or ""
+    return (STAGES.index(category), "") if category in STAGES else (len(STAGES), category)
 
 
 def compute_measures(
@@ -111,6 +121,10 @@ def compute_measures(
             frames.append(_repeat_notifications(con, as_of, window_days))
         if {"police_notifications", "notification_children"} <= loaded:
             frames.append(_within_window(con, as_of, window_days))
+        if "service_episodes" in loaded:
+            episodes = con.table("service_episodes")
+            frames.append(service_funnel(episodes, as_of).execute())
+            frames.append(dropout_rate(episodes, as_of).execute())
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     finally:
         con.disconnect()

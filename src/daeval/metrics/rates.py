@@ -33,12 +33,13 @@ def rate_rows(
 def measure_rows(
     rows: ir.Table, measure: str, period_start: date | None, period_end: date
 ) -> ir.Table:
-    """``rate_rows`` as rows of the tidy measures table (before disclosure control); with no
-    ``period_start``, ``rows`` carries its own."""
+    """Counts as rows of the tidy measures table (before disclosure control); with no
+    ``period_start``, ``rows`` carries its own, and a ``category`` column of ``rows`` is kept."""
     start = rows.period_start if period_start is None else ibis.literal(period_start)
+    category = rows.category if "category" in rows.columns else ibis.null("string")
     return rows.mutate(
         measure=ibis.literal(measure),
-        category=ibis.null("string"),
+        category=category,
         period_start=start,
         period_end=ibis.literal(period_end),
         value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),

@@ -41,11 +41,18 @@ def is_small(count: int | None, policy: DisclosurePolicy) -> bool:
     return count is not None and count <= policy.threshold
 
 
+WHOLE_ROWS = {("service_funnel", "referred")}
+"""(measure, category) of rows whose numerator is their denominator by definition: the complement
+is always zero and tells nothing, so only the count itself is checked."""
+
+
 def _needs_primary_suppression(row: MeasureRow, policy: DisclosurePolicy) -> bool:
     if row.numerator is None:
         return False
     if is_small(row.numerator, policy):
         return True
+    if (row.measure, row.category) in WHOLE_ROWS:
+        return False
     # The complement (those not counted) is a count of people too.
     return row.denominator is not None and is_small(row.denominator - row.numerator, policy)
 
