@@ -132,3 +132,37 @@ def dropout_counts(episodes: list[dict], as_of: date) -> dict[tuple[str, str], t
             counts[group][0] += int(e["end_reason"] in dropped)
             counts[group][1] += 1
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def risk_trajectory_counts(
+    notifications: list[dict], as_of: date, window_days: int = 365
+) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """{(group_by, group, class): (index events in the class, index events in the group)}."""
+    rank = {"standard": 1, "medium": 2, "high": 3}
+    da = [n for n in notifications if n["incident_type"] == "domestic_abuse" and n["victim_key"]]
+    classes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for n in da:
+        d, level = n["notification_date"], n["risk_level"]
+        if level not in rank or (as_of - d).days < window_days:
+            continue
+        later = [
+            o for o in da
+            if o["victim_key"] == n["victim_key"]
+            and 1 <= (o["notification_date"] - d).days <= window_days
+        ]  # fmt: skip
+        levels = [rank[o["risk_level"]] for o in later if o["risk_level"] in rank]
+        if not later:
+            kind = "no_repeat"
+        elif levels and max(levels) > rank[level]:
+            kind = "escalated"
+        elif levels and max(levels) < rank[level]:
+            kind = "de_escalated"
+        else:
+            kind = "repeat_same_level"
+        classes[("all", "all")].append(kind)
+        classes[("risk_level", level)].append(kind)
+    out = {}
+    for (group_by, group), kinds in classes.items():
+        for kind in ("no_repeat", "escalated", "de_escalated", "repeat_same_level"):
+            out[(group_by, group, kind)] = (kinds.count(kind), len(kinds))
+    return out

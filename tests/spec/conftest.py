@@ -14,6 +14,7 @@ from tests.lib.tables import records
 from daeval.metrics.csc_referral import csc_referral_within_window
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
+from daeval.metrics.risk_trajectory import risk_trajectory
 from daeval.metrics.services import dropout_rate, service_funnel
 
 ENGINES = ["duckdb", "sqlite", "reference"]
@@ -125,12 +126,12 @@ def _funnel_on(con, text: str, as_of: date):
     return service_funnel(_episodes_table(con, text), as_of)
 
 
-def _funnel_run(backend: str):
-    def run(text: str, as_of: date):
+def _by_category(backend: str, measure: str, build: Callable[..., object]):
+    def run(*args):
         con = getattr(ibis, backend).connect()
-        result = _funnel_on(con, text, as_of).execute()
+        result = build(con, *args).execute()  # type: ignore[attr-defined]
         con.disconnect()
-        assert set(result.measure) == {"service_funnel"}
+        assert set(result.measure) == {measure}
         return {
             (r.group_by, str(r.group), r.category): (int(r.numerator), int(r.denominator))
             for r in result.itertuples()
@@ -144,7 +145,7 @@ def funnel(request):
     """funnel(episodes_text, as_of) on one engine: {(group_by, group, stage): (n, previous)}."""
     if request.param == "reference":
         return lambda text, as_of: reference_engine.service_funnel_counts(_episodes(text), as_of)
-    return _funnel_run(request.param)
+    return _by_category(request.param, "service_funnel", _funnel_on)
 
 
 def _dropout_on(con, text: str, as_of: date):
@@ -157,3 +158,18 @@ def dropouts(request):
     if request.param == "reference":
         return lambda text, as_of: reference_engine.dropout_counts(_episodes(text), as_of)
     return _on_ibis(request.param, "dropout_rate", _dropout_on)
+
+
+def _trajectory_on(con, text: str, as_of: date, window_days: int = 365):
+    table = con.create_table("notifications", pd.DataFrame(_dated(text, "notification_date")))
+    return risk_trajectory(table, as_of, window_days)
+
+
+@pytest.fixture(params=ENGINES)
+def trajectories(request):
+    """trajectories(notifications_text, as_of) on one engine: {(group_by, group, class): (n, d)}."""
+    if request.param == "reference":
+        return lambda text, as_of: reference_engine.risk_trajectory_counts(
+            _dated(text, "notification_date"), as_of
+        )
+    return _by_category(request.param, "risk_trajectory", _trajectory_on)

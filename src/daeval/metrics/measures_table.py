@@ -19,6 +19,7 @@ from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
+from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.measure_row import MeasureRow
@@ -78,9 +79,10 @@ def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
 
 
 def _category_rank(row: MeasureRow) -> tuple[int, str]:
-    """Funnel stages in their order, other categories alphabetically."""
+    """Funnel stages and risk trajectories in their order, other categories alphabetically."""
+    order = (*STAGES, *CLASSES)
     category = row.category or ""
-    return (STAGES.index(category), "") if category in STAGES else (len(STAGES), category)
+    return (order.index(category), "") if category in order else (len(order), category)
 
 
 def compute_measures(
@@ -144,7 +146,7 @@ def compute_measures(
 
 
 def _repeat_notifications(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
-    """repeat_notification_rate, victims matched by person key; period as for re-referrals."""
+    """repeat_notification_rate and risk_trajectory, victims matched by person key."""
     notifications = with_person_key(
         con, con.table("police_notifications"), "victim_id", "police", "victim_key"
     )
@@ -153,7 +155,9 @@ def _repeat_notifications(con: ibis.BaseBackend, as_of: date, window_days: int) 
     if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
         return pd.DataFrame()
     start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-    return repeat_notification_rate(notifications, start, end, window_days).execute()
+    repeats = repeat_notification_rate(notifications, start, end, window_days).execute()
+    trajectories = risk_trajectory(notifications, as_of, window_days).execute()
+    return pd.concat([repeats, trajectories[trajectories.denominator > 0]], ignore_index=True)
 
 
 def _within_window(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
