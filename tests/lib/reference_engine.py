@@ -166,3 +166,16 @@ def risk_trajectory_counts(
         for kind in ("no_repeat", "escalated", "de_escalated", "repeat_same_level"):
             out[(group_by, group, kind)] = (kinds.count(kind), len(kinds))
     return out
+
+
+def post_separation_counts(
+    notifications: list[dict], period_start: date, period_end: date
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(group_by, group): (separated, DA notifications with post_separation recorded)}."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for n in notifications:
+        if n["incident_type"] != "domestic_abuse" or n["post_separation"] not in ("Y", "N"):
+            continue
+        if period_start <= n["notification_date"] <= period_end:
+            _tally(counts, n["post_separation"] == "Y", n["risk_level"])
+    return {k: (v[0], v[1]) for k, v in counts.items()}

@@ -12,6 +12,7 @@ from tests.lib import reference_engine
 from tests.lib.tables import records
 
 from daeval.metrics.csc_referral import csc_referral_within_window
+from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.metrics.risk_trajectory import risk_trajectory
@@ -173,3 +174,18 @@ def trajectories(request):
             _dated(text, "notification_date"), as_of
         )
     return _by_category(request.param, "risk_trajectory", _trajectory_on)
+
+
+def _separation_on(con, text: str, period_start: date, period_end: date):
+    table = con.create_table("notifications", pd.DataFrame(_dated(text, "notification_date")))
+    return post_separation_share(table, period_start, period_end)
+
+
+@pytest.fixture(params=ENGINES)
+def separations(request):
+    """separations(notifications_text, period_start, period_end) on one engine."""
+    if request.param == "reference":
+        return lambda text, start, end: reference_engine.post_separation_counts(
+            _dated(text, "notification_date"), start, end
+        )
+    return _on_ibis(request.param, "post_separation_share", _separation_on)

@@ -16,6 +16,7 @@ from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
 from daeval.metrics.csc_referral import csc_referral_within_window, index_events
 from daeval.metrics.person_keys import with_person_key
+from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
@@ -120,7 +121,7 @@ def compute_measures(
         frames = [re_referral_rate(keyed, start, end, window_days).execute()]
         loaded = set(warehouse.loaded_tables())
         if "police_notifications" in loaded:
-            frames.append(_repeat_notifications(con, as_of, window_days))
+            frames.append(_notification_measures(con, as_of, window_days))
         if {"police_notifications", "notification_children"} <= loaded:
             frames.append(_within_window(con, as_of, window_days))
         if "service_episodes" in loaded:
@@ -145,8 +146,8 @@ def compute_measures(
     return run
 
 
-def _repeat_notifications(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
-    """repeat_notification_rate and risk_trajectory, victims matched by person key."""
+def _notification_measures(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
+    """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person key)."""
     notifications = with_person_key(
         con, con.table("police_notifications"), "victim_id", "police", "victim_key"
     )
@@ -157,7 +158,9 @@ def _repeat_notifications(con: ibis.BaseBackend, as_of: date, window_days: int) 
     start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
     repeats = repeat_notification_rate(notifications, start, end, window_days).execute()
     trajectories = risk_trajectory(notifications, as_of, window_days).execute()
-    return pd.concat([repeats, trajectories[trajectories.denominator > 0]], ignore_index=True)
+    separated = post_separation_share(notifications, pd.Timestamp(first).date(), as_of).execute()
+    frames = [repeats, trajectories[trajectories.denominator > 0], separated]
+    return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def _within_window(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
