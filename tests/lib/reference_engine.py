@@ -179,3 +179,29 @@ def post_separation_counts(
         if period_start <= n["notification_date"] <= period_end:
             _tally(counts, n["post_separation"] == "Y", n["risk_level"])
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def csc_outcome_counts(
+    events: list[dict], found: list[dict], as_of: date, window_days: int = 365
+) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """{(group_by, group, outcome): (events reaching it, events)}; found: child_key,
+    outcome_date, category."""
+    outcomes = ("referral", "assessment", "cin_plan", "cp_plan", "cla")
+    reached: dict[tuple[str, str], list[set[str]]] = defaultdict(list)
+    for e in events:
+        d = e["notification_date"]
+        if (as_of - d).days < window_days:
+            continue
+        kinds = {
+            f["category"] for f in found
+            if f["child_key"] == e["child_key"]
+            and 1 <= (f["outcome_date"] - d).days <= window_days
+        }  # fmt: skip
+        reached[("all", "all")].append(kinds)
+        if e["risk_level"] in ("standard", "medium", "high"):
+            reached[("risk_level", e["risk_level"])].append(kinds)
+    return {
+        (group_by, group, outcome): (sum(outcome in k for k in kinds), len(kinds))
+        for (group_by, group), kinds in reached.items()
+        for outcome in outcomes
+    }

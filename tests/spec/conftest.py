@@ -11,6 +11,7 @@ import pytest
 from tests.lib import reference_engine
 from tests.lib.tables import records
 
+from daeval.metrics.csc_outcome import csc_outcome_within_window, outcomes
 from daeval.metrics.csc_referral import csc_referral_within_window
 from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import re_referral_rate
@@ -189,3 +190,40 @@ def separations(request):
             _dated(text, "notification_date"), start, end
         )
     return _on_ibis(request.param, "post_separation_share", _separation_on)
+
+
+def _outcome_on(con, events: str, referrals: str, assessments: str, plans: str, as_of: date):
+    index = con.create_table("events", pd.DataFrame(_dated(events, "notification_date")))
+    refs = con.create_table("referrals", pd.DataFrame(_dated(referrals, "referral_date")))
+    done = con.create_table("assessments", pd.DataFrame(_dated(assessments, "start_date")))
+    plan = con.create_table("plans", pd.DataFrame(_dated(plans, "start_date")))
+    return csc_outcome_within_window(index, outcomes(refs, done, plan), as_of)
+
+
+def _reference_outcome(events: str, referrals: str, assessments: str, plans: str, as_of: date):
+    refs = _dated(referrals, "referral_date")
+    child_of = {r["referral_id"]: r["child_key"] for r in refs}
+    found = [
+        {"child_key": r["child_key"], "outcome_date": r["referral_date"], "category": "referral"}
+        for r in refs
+    ]
+    found += [
+        {"child_key": child_of[a["referral_id"]], "outcome_date": a["start_date"],
+         "category": "assessment"}
+        for a in _dated(assessments, "start_date")
+    ]  # fmt: skip
+    kinds = {"CIN": "cin_plan", "CP": "cp_plan", "CLA": "cla"}
+    found += [
+        {"child_key": p["child_key"], "outcome_date": p["start_date"],
+         "category": kinds[p["plan_type"]]}
+        for p in _dated(plans, "start_date")
+    ]  # fmt: skip
+    return reference_engine.csc_outcome_counts(_dated(events, "notification_date"), found, as_of)
+
+
+@pytest.fixture(params=ENGINES)
+def outcomes_within(request):
+    """outcomes_within(events, referrals, assessments, plans, as_of) on one engine."""
+    if request.param == "reference":
+        return _reference_outcome
+    return _by_category(request.param, "csc_outcome_within_window", _outcome_on)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
+from daeval.metrics.csc_outcome import OUTCOMES, csc_outcome_within_window, outcomes
 from daeval.metrics.csc_referral import csc_referral_within_window, index_events
 from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.post_separation import post_separation_share
@@ -81,7 +82,7 @@ def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
 
 def _category_rank(row: MeasureRow) -> tuple[int, str]:
     """Funnel stages and risk trajectories in their order, other categories alphabetically."""
-    order = (*STAGES, *CLASSES)
+    order = (*STAGES, *CLASSES, *OUTCOMES)
     category = row.category or ""
     return (order.index(category), "") if category in order else (len(order), category)
 
@@ -123,7 +124,7 @@ def compute_measures(
         if "police_notifications" in loaded:
             frames.append(_notification_measures(con, as_of, window_days))
         if {"police_notifications", "notification_children"} <= loaded:
-            frames.append(_within_window(con, as_of, window_days))
+            frames.append(_within_window(con, as_of, window_days, loaded))
         if "service_episodes" in loaded:
             episodes = con.table("service_episodes")
             frames.append(service_funnel(episodes, as_of).execute())
@@ -163,17 +164,26 @@ def _notification_measures(con: ibis.BaseBackend, as_of: date, window_days: int)
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
-def _within_window(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
-    """csc_referral_within_window, children matched across police and CSC by person key."""
+def _within_window(
+    con: ibis.BaseBackend, as_of: date, window_days: int, loaded: set[str]
+) -> pd.DataFrame:
+    """csc_referral_within_window and, with assessments and plans loaded,
+    csc_outcome_within_window: children matched across police and CSC by person key."""
     children = with_person_key(
         con, con.table("notification_children"), "child_id", "police", "child_key"
     )
     referrals = with_person_key(con, con.table("csc_referrals"), "child_id", "csc", "child_key")
     events = index_events(con.table("police_notifications"), children)
-    expr = csc_referral_within_window(
-        events, referrals.select("child_key", "referral_date"), as_of, window_days
-    )
-    frame = expr.execute()
+    frames = [
+        csc_referral_within_window(
+            events, referrals.select("child_key", "referral_date"), as_of, window_days
+        ).execute()
+    ]
+    if {"assessments", "plans"} <= loaded:
+        plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
+        found = outcomes(referrals, con.table("assessments"), plans)
+        frames.append(csc_outcome_within_window(events, found, as_of, window_days).execute())
+    frame = pd.concat(frames, ignore_index=True)
     return frame[frame.denominator > 0]
 
 

@@ -44,3 +44,35 @@ def measure_rows(
         period_end=ibis.literal(period_end),
         value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),
     ).select(*(c for c in MEASURES_COLUMNS if c != "suppressed"))
+
+
+def category_rows(
+    events: ir.Table,
+    reached: ir.Table,
+    by: str,
+    groups: tuple[str, ...],
+    categories: tuple[str, ...],
+) -> ir.Table:
+    """One row per category, for all events and per group of ``by``: numerator = events that
+    reached the category, denominator = events. ``events``: event_id and ``by``; ``reached``:
+    event_id and category (each pair once). Every category has a row, zero when none reached it."""
+
+    def expand(t: ir.Table) -> ir.Table:
+        overall = t.mutate(group_by=ibis.literal("all"), group=ibis.literal("all"))
+        grouped = t.filter(t[by].isin(groups))
+        grouped = grouped.mutate(group_by=ibis.literal(by), group=grouped[by].cast("string"))
+        return overall.union(grouped.select(overall.columns))
+
+    everyone = expand(events.select("event_id", by))
+    totals = everyone.group_by("group_by", "group").aggregate(denominator=ibis._.count())
+    hits = reached.join(events.select("event_id", by), "event_id")
+    hits = expand(hits.select("event_id", "category", by))
+    counts = hits.group_by("group_by", "group", "category").aggregate(numerator=ibis._.count())
+    grid = totals.cross_join(ibis.memtable({"category": list(categories)}))
+    return grid.left_join(counts, ["group_by", "group", "category"]).select(
+        grid["group_by"],
+        grid["group"],
+        grid["category"],
+        grid["denominator"],
+        numerator=counts["numerator"].fill_null(0),
+    )

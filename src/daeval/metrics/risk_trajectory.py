@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from daeval.metrics.csc_referral import RISK_LEVELS
-from daeval.metrics.rates import measure_rows
+from daeval.metrics.rates import category_rows, measure_rows
 
 MEASURE = "risk_trajectory"
 CLASSES = ("no_repeat", "escalated", "de_escalated", "repeat_same_level")
@@ -61,22 +61,8 @@ def risk_trajectory(notifications: ir.Table, as_of: date, window_days: int = 365
         (joined.highest < joined.rank, "de_escalated"),
         else_="repeat_same_level",
     )
-    classified = joined.select(joined.risk_level, joined.notification_date, category=category)
-    overall = classified.mutate(group_by=ibis.literal("all"), group=ibis.literal("all"))
-    by_level = classified.mutate(
-        group_by=ibis.literal("risk_level"), group=classified.risk_level.cast("string")
-    )
-    events = overall.union(by_level)
-    totals = events.group_by("group_by", "group").aggregate(denominator=events.count())
-    counts = events.group_by("group_by", "group", "category").aggregate(numerator=events.count())
-    classes = ibis.memtable({"category": list(CLASSES)})
-    grid = totals.cross_join(classes)
-    rows = grid.left_join(counts, ["group_by", "group", "category"]).select(
-        grid["group_by"],
-        grid["group"],
-        grid["category"],
-        grid["denominator"],
-        numerator=counts["numerator"].fill_null(0),
-    )
+    classified = joined.select(event_id=joined.notification_id, category=category)
+    events = index.select(event_id=index.notification_id, risk_level=index.risk_level)
+    rows = category_rows(events, classified, "risk_level", RISK_LEVELS, CLASSES)
     rows = rows.cross_join(index.aggregate(period_start=index.notification_date.min()))
     return measure_rows(rows, MEASURE, None, last_index)
