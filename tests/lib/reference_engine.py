@@ -14,16 +14,8 @@ def re_referral_counts(
     referrals: list[dict], period_start: date, period_end: date, window_days: int = 365
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """{(group_by, group): (re-referrals, referrals)} for referrals dated in the period."""
-    dates_by_child: dict[tuple[str, str], list[date]] = defaultdict(list)
-    for r in referrals:
-        dates_by_child[(r["la_code"], r["child_id"])].append(r["referral_date"])
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for r in referrals:
-        d = r["referral_date"]
-        if not (period_start <= d <= period_end):
-            continue
-        earlier = dates_by_child[(r["la_code"], r["child_id"])]
-        is_re = any(p < d and (d - p).days <= window_days for p in earlier)
+    for r, is_re in _re_referrals_in_period(referrals, period_start, period_end, window_days):
         for key in (("all", "all"), ("la_code", r["la_code"])):
             counts[key][0] += int(is_re)
             counts[key][1] += 1
@@ -205,3 +197,40 @@ def csc_outcome_counts(
         for (group_by, group), kinds in reached.items()
         for outcome in outcomes
     }
+
+
+def re_referral_by_factor_counts(
+    referrals: list[dict],
+    assessments: list[dict],
+    period_start: date,
+    period_end: date,
+    window_days: int = 365,
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """{("factor", F): (re-referrals, referrals)} among referrals whose assessment recorded F."""
+    factors_of: dict[str, set[str]] = defaultdict(set)
+    for a in assessments:
+        if a["factors"]:
+            factors_of[a["referral_id"]] |= {f.strip().upper() for f in a["factors"].split(";")}
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r, is_re in _re_referrals_in_period(referrals, period_start, period_end, window_days):
+        for factor in factors_of[r["referral_id"]]:
+            counts[("factor", factor)][0] += int(is_re)
+            counts[("factor", factor)][1] += 1
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def _re_referrals_in_period(
+    referrals: list[dict], period_start: date, period_end: date, window_days: int
+) -> list[tuple[dict, bool]]:
+    """Each referral dated in the period, with whether it is a re-referral (same child, same LA,
+    an earlier referral at most ``window_days`` before)."""
+    dates_by_child: dict[tuple[str, str], list[date]] = defaultdict(list)
+    for r in referrals:
+        dates_by_child[(r["la_code"], r["child_id"])].append(r["referral_date"])
+    out = []
+    for r in referrals:
+        d = r["referral_date"]
+        if period_start <= d <= period_end:
+            earlier = dates_by_child[(r["la_code"], r["child_id"])]
+            out.append((r, any(p < d and (d - p).days <= window_days for p in earlier)))
+    return out

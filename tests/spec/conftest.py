@@ -15,6 +15,7 @@ from daeval.metrics.csc_outcome import csc_outcome_within_window, outcomes
 from daeval.metrics.csc_referral import csc_referral_within_window
 from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import re_referral_rate
+from daeval.metrics.re_referral_factor import re_referral_by_factor
 from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.metrics.risk_trajectory import risk_trajectory
 from daeval.metrics.services import dropout_rate, service_funnel
@@ -227,3 +228,19 @@ def outcomes_within(request):
     if request.param == "reference":
         return _reference_outcome
     return _by_category(request.param, "csc_outcome_within_window", _outcome_on)
+
+
+def _factor_on(con, referrals: str, assessments: str, start: date, end: date):
+    refs = con.create_table("csc_referrals", pd.DataFrame(_as_referrals(referrals)))
+    done = con.create_table("assessments", pd.DataFrame(records(assessments)))
+    return re_referral_by_factor(refs, done, start, end)
+
+
+@pytest.fixture(params=ENGINES)
+def by_factor(request):
+    """by_factor(referrals_text, assessments_text, start, end) on one engine."""
+    if request.param == "reference":
+        return lambda refs, done, start, end: reference_engine.re_referral_by_factor_counts(
+            _as_referrals(refs), records(done), start, end
+        )
+    return _on_ibis(request.param, "re_referral_by_factor", _factor_on)

@@ -20,6 +20,7 @@ from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
+from daeval.metrics.re_referral_factor import re_referral_by_factor
 from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
@@ -121,6 +122,11 @@ def compute_measures(
         keyed = keyed.drop("child_id").rename(child_id="child_key")
         frames = [re_referral_rate(keyed, start, end, window_days).execute()]
         loaded = set(warehouse.loaded_tables())
+        if "assessments" in loaded:
+            assessments = con.table("assessments")
+            frames.append(
+                re_referral_by_factor(keyed, assessments, start, end, window_days).execute()
+            )
         if "police_notifications" in loaded:
             frames.append(_notification_measures(con, as_of, window_days))
         if {"police_notifications", "notification_children"} <= loaded:
