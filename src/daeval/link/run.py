@@ -178,6 +178,7 @@ def _link(
         for s in counts
         if s.with_features == 0
     ]
+    trusted_links = int(scalar(con, "SELECT count(*) FROM trusted"))
     runner = engine(engine_name, con)
     try:
         records = runner.table("records")
@@ -186,7 +187,6 @@ def _link(
         scored = None
         if any(s.with_features for s in counts):
             say("training the linkage model" if model is None else "loading the linkage model")
-            trusted_links = int(scalar(con, "SELECT count(*) FROM trusted"))
             linker, used = (
                 train(records, sum(s.with_features for s in counts), trusted, trusted_links)
                 if model is None
@@ -242,7 +242,7 @@ def _link(
         model=used,
         pairs_scored=int(figures[0]),
         pairs_linked=int(figures[1]),
-        trusted_links=int(scalar(con, "SELECT count(*) FROM trusted")),
+        trusted_links=trusted_links,
         clusters=int(scalar(con, "SELECT count(DISTINCT cluster_id) FROM clusters")),
         histogram=weight_histogram(con, "scored"),
         source_pairs=links_by_source_pair(con, "clusters"),
