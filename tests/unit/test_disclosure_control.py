@@ -103,3 +103,15 @@ def test_the_first_stage_of_a_funnel_is_not_hidden_for_its_zero_complement():
     out = suppress_small_counts([row("referred", 40, 40), row("eligible", 38, 40)])
     assert (out[0].numerator, out[0].suppressed) == (40, False)
     assert out[1].suppressed  # 2 not eligible: the complement is small
+
+
+def test_a_statistic_is_kept_to_three_places_not_recomputed_from_rounded_counts():
+    # A Kaplan-Meier estimate of 0.123456 from 12 referrals among 103 children: 12/103 would
+    # be 0.1165, and 10/105 from the rounded counts 0.0952; the estimate itself is neither.
+    km = MeasureRow("km_csc_referral", "all", "all", "365", None, None, 12, 103, 0.123456)
+    [out] = suppress_small_counts([km])
+    assert (out.numerator, out.denominator, out.value) == (10, 105, 0.123)
+    [hidden] = suppress_small_counts(
+        [MeasureRow("km_csc_referral", "all", "all", "30", None, None, 5, 103, 0.05)]
+    )
+    assert hidden.suppressed and hidden.value is None

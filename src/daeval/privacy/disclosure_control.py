@@ -41,6 +41,14 @@ def is_small(count: int | None, policy: DisclosurePolicy) -> bool:
     return count is not None and count <= policy.threshold
 
 
+STATISTIC_DECIMALS = 3
+"""Decimal places kept in a statistic (a survival estimate, a median) that is not a ratio of counts."""
+
+STATISTICS = frozenset({"km_csc_referral", "time_to_first_referral"})
+"""Measures whose ``value`` is a statistic estimated from the people counted, not numerator /
+denominator: it cannot be recomputed from rounded counts, so it is kept, to
+``STATISTIC_DECIMALS`` places, when the counts behind it pass, and suppressed with them."""
+
 WHOLE_ROWS = {("service_funnel", "referred")}
 """(measure, category) of rows whose numerator is their denominator by definition: the complement
 is always zero and tells nothing, so only the count itself is checked."""
@@ -95,7 +103,10 @@ def _controlled(row: MeasureRow, hide: bool, policy: DisclosurePolicy) -> Measur
     if hide or row.numerator is None:
         return replace(row, numerator=None, denominator=denominator, value=None, suppressed=True)
     numerator = round_to_base(row.numerator, policy.rounding_base)
-    value = numerator / denominator if denominator else None
+    if row.measure in STATISTICS:
+        value = None if row.value is None else round(row.value, STATISTIC_DECIMALS)
+    else:
+        value = numerator / denominator if denominator else None
     return replace(row, numerator=numerator, denominator=denominator, value=value, suppressed=False)
 
 
