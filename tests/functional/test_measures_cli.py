@@ -88,6 +88,8 @@ def test_exact_figures_inside_the_secure_setting(loaded, daeval):
         "denominator",
         "value",
         "suppressed",
+        "ci_lower",
+        "ci_upper",
     ]
     got = {(r["group_by"], r["group"]): (int(r["numerator"]), int(r["denominator"])) for r in out}
     assert got == expected

@@ -47,7 +47,7 @@ def _within(ws: Workspace) -> dict[str, tuple[int, int]]:
     return {
         r.group: (r.numerator, r.denominator)
         for r in run.rows
-        if r.measure == "csc_referral_within_window"
+        if r.measure == "csc_referral_within_window" and r.group_by in ("all", "risk_level")
     }
 
 

@@ -115,3 +115,44 @@ def test_a_statistic_is_kept_to_three_places_not_recomputed_from_rounded_counts(
         [MeasureRow("km_csc_referral", "all", "all", "30", None, None, 5, 103, 0.05)]
     )
     assert hidden.suppressed and hidden.value is None
+
+
+def _in(period, numerator, denominator=100, measure="re_referral_rate", category=None):
+    start, end = period
+    return MeasureRow(
+        measure, "all", "all", category, start, end, numerator, denominator,
+        numerator / denominator,
+    )  # fmt: skip
+
+
+def test_one_hidden_quarter_takes_another_with_it_because_quarters_add_up_to_the_year():
+    year = (date(2020, 1, 1), date(2020, 12, 31))
+    quarters = [
+        (date(2020, 1, 1), date(2020, 3, 31)),
+        (date(2020, 4, 1), date(2020, 6, 30)),
+        (date(2020, 7, 1), date(2020, 9, 30)),
+        (date(2020, 10, 1), date(2020, 12, 31)),
+    ]
+    rows = [_in(year, 93, 400)] + [
+        _in(q, n) for q, n in zip(quarters, (3, 30, 20, 40), strict=True)
+    ]
+    out = suppress_small_counts(rows)
+    assert [r.suppressed for r in out] == [False, True, False, True, False]
+
+
+def test_one_hidden_category_of_a_partition_takes_another_with_it():
+    # Trajectory classes split the index events: a hidden class = denominator - the others.
+    period = (date(2020, 1, 1), date(2020, 12, 31))
+    classes = {"no_repeat": 60, "escalated": 5, "de_escalated": 20, "repeat_same_level": 15}
+    rows = [_in(period, n, 100, "risk_trajectory", c) for c, n in classes.items()]
+    out = suppress_small_counts(rows)
+    hidden = {r.category for r in out if r.suppressed}
+    assert hidden == {"escalated", "repeat_same_level"}
+
+
+def test_categories_that_do_not_split_the_denominator_are_left_alone():
+    period = (date(2020, 1, 1), date(2020, 12, 31))
+    outcomes = {"referral": 40, "assessment": 30, "cin_plan": 20, "cla": 5}
+    rows = [_in(period, n, 100, "csc_outcome_within_window", c) for c, n in outcomes.items()]
+    out = suppress_small_counts(rows)
+    assert {r.category for r in out if r.suppressed} == {"cla"}

@@ -217,6 +217,13 @@ def measures(
         str | None, typer.Option("--as-of", help="Last date the data cover (YYYY-MM-DD).")
     ] = None,
     window_days: Annotated[int, typer.Option(help="Look-back window in days.")] = 365,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Also break every measure down by calendar month, quarter or year.",
+        ),
+    ] = None,
     no_disclosure_control: Annotated[
         bool,
         typer.Option(
@@ -233,7 +240,9 @@ def measures(
     policy = DisclosurePolicy(enabled=not no_disclosure_control)
     with step_progress(err, "Measures") as progress:
         progress("re_referral_rate")
-        run = compute_measures(Workspace(workspace), _parse_date(as_of), window_days, policy)
+        run = compute_measures(
+            Workspace(workspace), _parse_date(as_of), window_days, policy, period
+        )
     if not run.look_back_complete:
         err.print(
             f"[yellow]The referrals span less than {window_days} days, so early referrals have no "
@@ -265,6 +274,7 @@ def demo(
     from daeval.privacy.keys import new_key_file, read_key_file
     from daeval.report.first_page import write_first_page
     from daeval.synth import generate
+    from daeval.synth.study_file import demo_study_yaml
     from daeval.warehouse import Workspace
 
     # The demo makes its own key, beside (not inside) the workspace.
@@ -281,6 +291,8 @@ def demo(
     with step_progress(err, "Demo") as progress:
         ingest_folder(data_dir, workspace, key, progress=progress)
         link_workspace(workspace, progress=progress)
+        if not workspace.study_file.exists():
+            workspace.study_file.write_text(demo_study_yaml(), encoding="utf-8")
         progress("measures")
         run = compute_measures(workspace)
         progress("report")

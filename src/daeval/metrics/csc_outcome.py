@@ -16,8 +16,9 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import RISK_LEVELS
-from daeval.metrics.rates import category_rows, measure_rows
+from daeval.metrics.csc_referral import BY_RISK, CHILD
+from daeval.metrics.groupings import Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN, category_rows, measure_rows
 
 MEASURE = "csc_outcome_within_window"
 OUTCOMES = ("referral", "assessment", "cin_plan", "cp_plan", "cla")
@@ -50,7 +51,11 @@ def outcomes(referrals: ir.Table, assessments: ir.Table, plans: ir.Table) -> ir.
 
 
 def csc_outcome_within_window(
-    events: ir.Table, found: ir.Table, as_of: date, window_days: int = 365
+    events: ir.Table,
+    found: ir.Table,
+    as_of: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control).
 
@@ -70,7 +75,7 @@ def csc_outcome_within_window(
         .distinct()
     )
     rows = category_rows(
-        complete.select("event_id", "risk_level"), reached, "risk_level", RISK_LEVELS, OUTCOMES
+        complete, reached, BY_RISK, OUTCOMES, "notification_date", breakdown, CHILD
     )
     rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
     return measure_rows(rows, MEASURE, None, last_index)

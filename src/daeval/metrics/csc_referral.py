@@ -15,10 +15,14 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.rates import measure_rows, rate_rows
+from daeval.metrics.groupings import Breakdown, Grouping, Subject
+from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
 
 MEASURE = "csc_referral_within_window"
 RISK_LEVELS = ("standard", "medium", "high")
+BY_RISK = (Grouping("risk_level", RISK_LEVELS),)
+CHILD = Subject("police", "child_id")
+"""The child's police record (``child_id``; ``child_key`` is the person key)."""
 DEFINITION = (
     "Of the children in domestic abuse police notifications (one index event per child per "
     "notification, on day d), the share with a referral to children's social care in the {window} "
@@ -28,16 +32,21 @@ DEFINITION = (
 
 
 def index_events(notifications: ir.Table, children: ir.Table) -> ir.Table:
-    """One row per child of each domestic abuse notification: notification_id, child_key,
-    notification_date, risk_level (``children`` carries the child's person key as child_key)."""
+    """One row per child of each domestic abuse notification: notification_id, child_id,
+    child_key, notification_date, risk_level (``children`` carries the child's person key as
+    child_key)."""
     da = notifications.filter(notifications.incident_type == "domestic_abuse")
     return da.join(children, "notification_id").select(
-        "notification_id", "child_key", "notification_date", "risk_level"
+        "notification_id", "child_id", "child_key", "notification_date", "risk_level"
     )
 
 
 def csc_referral_within_window(
-    events: ir.Table, referrals: ir.Table, as_of: date, window_days: int = 365
+    events: ir.Table,
+    referrals: ir.Table,
+    as_of: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control).
 
@@ -56,11 +65,9 @@ def csc_referral_within_window(
         how="semi",
     )
     hit = followed.select("notification_id", "child_key").distinct().mutate(hit=ibis.literal(1))
-    flagged = complete.left_join(hit, ["notification_id", "child_key"]).select(
-        complete.notification_date, complete.risk_level, followed_up=hit.hit.fill_null(0)
-    )
-
-    rows = rate_rows(flagged, "followed_up", "risk_level", RISK_LEVELS)
+    flagged = complete.left_join(hit, ["notification_id", "child_key"])
+    flagged = flagged.mutate(followed_up=flagged.hit.fill_null(0))
+    rows = rate_rows(flagged, "followed_up", BY_RISK, "notification_date", breakdown, CHILD)
     # The period is that of the index events counted: the first one to the last day allowed.
     rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
     return measure_rows(rows, MEASURE, None, last_index)

@@ -14,8 +14,10 @@ import pandas as pd
 
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
+from daeval.metrics.comparisons import comparison_rows
 from daeval.metrics.csc_outcome import OUTCOMES, csc_outcome_within_window, outcomes
 from daeval.metrics.csc_referral import csc_referral_within_window, index_events
+from daeval.metrics.groupings import PERIODS, Breakdown, person_attributes
 from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
@@ -25,8 +27,12 @@ from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
 from daeval.model import MEASURES_COLUMNS
+from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
 from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_counts
+from daeval.study.comparison import Comparison, comparison_from
+from daeval.study.document import read_document
+from daeval.study.equality import subgroups_from
 from daeval.warehouse import Workspace
 
 MEASURES_CSV = "measures.csv"
@@ -43,6 +49,9 @@ class MeasuresRun:
     period_end: date
     disclosure_control: str
     look_back_complete: bool
+    period: str | None
+    subgroups: tuple[str, ...]
+    comparison: Comparison | None
     rows: tuple[MeasureRow, ...]
     csv_path: Path
 
@@ -74,11 +83,29 @@ def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
                 value=None if pd.isna(rec["value"]) else float(rec["value"]),
             )
         )
-    # 'all' first, then groups in a stable order, so outputs are the same byte for byte.
-    return sorted(
-        out,
-        key=lambda r: (r.measure, r.group_by != "all", r.group_by, r.group, _category_rank(r)),
-    )
+    return out
+
+
+COMPARISON_GROUPS = ("difference", "difference_in_differences")
+
+
+def _ordered(rows: list[MeasureRow]) -> list[MeasureRow]:
+    """'all' first, then groups in a stable order (differences after the arms), each whole period
+    before its calendar periods, so that outputs are the same byte for byte."""
+
+    def key(r: MeasureRow) -> tuple:
+        return (
+            r.measure,
+            r.group_by != "all",
+            r.group_by,
+            r.group in COMPARISON_GROUPS,
+            r.group,
+            _category_rank(r),
+            r.period_start or date.min,
+            -(r.period_end or date.min).toordinal(),
+        )
+
+    return sorted(rows, key=key)
 
 
 def _category_rank(row: MeasureRow) -> tuple[int, str]:
@@ -93,10 +120,20 @@ def compute_measures(
     as_of: date | None = None,
     window_days: int = 365,
     policy: DisclosurePolicy = DisclosurePolicy(),
+    period: str | None = None,
 ) -> MeasuresRun:
-    """Compute every available measure of the workspace and write ``outputs/measures.csv``."""
+    """Compute every available measure of the workspace and write ``outputs/measures.csv``.
+
+    Each measure is broken down by its own groups, by the equality plan's subgroups and area,
+    by comparison arm when ``study.yaml`` declares a comparison, and, with ``period`` (month,
+    quarter or year), by calendar period as well as over the whole period."""
     if window_days < 1:
         raise DaevalError(f"--window-days must be at least 1 (got {window_days})")
+    if period is not None and period not in PERIODS:
+        raise DaevalError(f"--period must be one of {', '.join(PERIODS)} (got {period!r})")
+    document = read_document(workspace.study_file)
+    subgroups = subgroups_from(document, workspace.study_file)
+    comparison = comparison_from(document, workspace.study_file)
     warehouse = workspace.open()
     if "csc_referrals" not in warehouse.loaded_tables():
         raise MissingDataError(
@@ -117,28 +154,35 @@ def compute_measures(
                 f"({pd.Timestamp(first).date().isoformat()})"
             )
         start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+        loaded = set(warehouse.loaded_tables())
+        breakdown = Breakdown(
+            attributes=person_attributes(con.table("people")) if "people" in loaded else None,
+            subgroups=subgroups,
+            period=period,
+            comparison=comparison,
+        )
         # The same child is the same person after linkage, even under two CSC ids.
         keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
-        keyed = keyed.drop("child_id").rename(child_id="child_key")
-        frames = [re_referral_rate(keyed, start, end, window_days).execute()]
-        loaded = set(warehouse.loaded_tables())
+        keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
+        frames = [re_referral_rate(keyed, start, end, window_days, breakdown).execute()]
         if "assessments" in loaded:
             assessments = con.table("assessments")
             frames.append(
                 re_referral_by_factor(keyed, assessments, start, end, window_days).execute()
             )
         if "police_notifications" in loaded:
-            frames.append(_notification_measures(con, as_of, window_days))
+            frames.append(_notification_measures(con, as_of, window_days, breakdown))
         if {"police_notifications", "notification_children"} <= loaded:
-            frames.append(_within_window(con, as_of, window_days, loaded))
+            frames.append(_within_window(con, as_of, window_days, loaded, breakdown))
         if "service_episodes" in loaded:
             episodes = con.table("service_episodes")
-            frames.append(service_funnel(episodes, as_of).execute())
-            frames.append(dropout_rate(episodes, as_of).execute())
+            frames.append(service_funnel(episodes, as_of, breakdown).execute())
+            frames.append(dropout_rate(episodes, as_of, breakdown).execute())
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     finally:
         con.disconnect()
-    rows = suppress_small_counts(_rows_from_frame(frame), policy)
+    rows = suppress_small_counts(_ordered(_rows_from_frame(frame)), policy)
+    rows = _ordered(rows + comparison_rows(rows))
     run = MeasuresRun(
         as_of=as_of,
         window_days=window_days,
@@ -146,6 +190,9 @@ def compute_measures(
         period_end=end,
         disclosure_control=policy.describe(),
         look_back_complete=start >= pd.Timestamp(first).date() + timedelta(days=window_days),
+        period=period,
+        subgroups=subgroups,
+        comparison=comparison,
         rows=tuple(rows),
         csv_path=workspace.outputs / MEASURES_CSV,
     )
@@ -153,7 +200,9 @@ def compute_measures(
     return run
 
 
-def _notification_measures(con: ibis.BaseBackend, as_of: date, window_days: int) -> pd.DataFrame:
+def _notification_measures(
+    con: ibis.BaseBackend, as_of: date, window_days: int, breakdown: Breakdown
+) -> pd.DataFrame:
     """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person key)."""
     notifications = with_person_key(
         con, con.table("police_notifications"), "victim_id", "police", "victim_key"
@@ -163,15 +212,16 @@ def _notification_measures(con: ibis.BaseBackend, as_of: date, window_days: int)
     if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
         return pd.DataFrame()
     start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-    repeats = repeat_notification_rate(notifications, start, end, window_days).execute()
-    trajectories = risk_trajectory(notifications, as_of, window_days).execute()
-    separated = post_separation_share(notifications, pd.Timestamp(first).date(), as_of).execute()
+    repeats = repeat_notification_rate(notifications, start, end, window_days, breakdown)
+    trajectories = risk_trajectory(notifications, as_of, window_days, breakdown).execute()
+    separated = post_separation_share(notifications, pd.Timestamp(first).date(), as_of, breakdown)
+    repeats, separated = repeats.execute(), separated.execute()
     frames = [repeats, trajectories[trajectories.denominator > 0], separated]
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def _within_window(
-    con: ibis.BaseBackend, as_of: date, window_days: int, loaded: set[str]
+    con: ibis.BaseBackend, as_of: date, window_days: int, loaded: set[str], breakdown: Breakdown
 ) -> pd.DataFrame:
     """csc_referral_within_window and, with assessments and plans loaded,
     csc_outcome_within_window: children matched across police and CSC by person key."""
@@ -182,15 +232,21 @@ def _within_window(
     events = index_events(con.table("police_notifications"), children)
     frames = [
         csc_referral_within_window(
-            events, referrals.select("child_key", "referral_date"), as_of, window_days
+            events, referrals.select("child_key", "referral_date"), as_of, window_days, breakdown
         ).execute()
     ]
     if {"assessments", "plans"} <= loaded:
         plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
         found = outcomes(referrals, con.table("assessments"), plans)
-        frames.append(csc_outcome_within_window(events, found, as_of, window_days).execute())
+        frames.append(
+            csc_outcome_within_window(events, found, as_of, window_days, breakdown).execute()
+        )
     frame = pd.concat(frames, ignore_index=True)
     return frame[frame.denominator > 0]
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"'
 
 
 def _cell(value: object) -> str:
@@ -219,17 +275,32 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         "period_end": run.period_end.isoformat(),
         "disclosure_control": run.disclosure_control,
         "look_back_complete": run.look_back_complete,
+        "period": run.period,
+        "subgroups": list(run.subgroups),
+        "comparison": None
+        if run.comparison is None
+        else {
+            "by": run.comparison.by,
+            "intervention": list(run.comparison.intervention),
+            "comparator": list(run.comparison.comparator),
+            "service_start": None
+            if run.comparison.service_start is None
+            else run.comparison.service_start.isoformat(),
+        },
         "measures": sorted({r.measure for r in run.rows}),
     }
     (workspace.outputs / MEASURES_META).write_text(json.dumps(meta, indent=2) + "\n")
     measures = sorted({r.measure for r in run.rows}) or [RE_REFERRAL]
     with workspace.open().connect() as con:
+        for statement in MEASURES_MIGRATION:
+            con.execute(statement)
         con.execute("BEGIN TRANSACTION")
         con.execute(
             f"DELETE FROM measures WHERE measure IN ({', '.join('?' for _ in measures)})", measures
         )
         con.executemany(
-            "INSERT INTO measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO measures ({', '.join(_quoted(c) for c in MEASURES_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in MEASURES_COLUMNS)})",
             [list(asdict(r).values()) for r in run.rows],
         )
         con.execute("COMMIT")

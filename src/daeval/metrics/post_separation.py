@@ -11,14 +11,19 @@ from datetime import date
 
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import RISK_LEVELS
-from daeval.metrics.rates import measure_rows, rate_rows
+from daeval.metrics.csc_referral import BY_RISK
+from daeval.metrics.groupings import Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
+from daeval.metrics.repeat_notification import VICTIM
 
 MEASURE = "post_separation_share"
 
 
 def post_separation_share(
-    notifications: ir.Table, period_start: date, period_end: date
+    notifications: ir.Table,
+    period_start: date,
+    period_end: date,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control).
 
@@ -30,5 +35,5 @@ def post_separation_share(
         & notifications.notification_date.between(period_start, period_end)
     )
     recorded = recorded.mutate(separated=recorded.post_separation == "Y")
-    rows = rate_rows(recorded, "separated", "risk_level", RISK_LEVELS)
+    rows = rate_rows(recorded, "separated", BY_RISK, "notification_date", breakdown, VICTIM)
     return measure_rows(rows, MEASURE, period_start, period_end)

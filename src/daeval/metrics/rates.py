@@ -1,78 +1,89 @@
-"""Turning flagged events into rows of the tidy measures table: a rate overall and by group."""
+"""Turning flagged events into rows of the tidy measures table: a rate, or a share per category,
+for all events and for each group of each grouping (see :mod:`daeval.metrics.groupings`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 
+from daeval.metrics.groupings import Breakdown, Grouping, Subject, as_date, clipped_period, rollup
 from daeval.model import MEASURES_COLUMNS
+
+NO_BREAKDOWN = Breakdown()
 
 
 def rate_rows(
-    events: ir.Table, flag: str, by: str, groups: tuple[str, ...] | None = None
+    events: ir.Table,
+    flag: str,
+    native: Sequence[Grouping],
+    on: str,
+    breakdown: Breakdown = NO_BREAKDOWN,
+    subject: Subject | None = None,
 ) -> ir.Table:
-    """numerator (events whose ``flag`` is true) and denominator (events): one row for all
-    events (group_by = all) and one per value of ``by`` (only ``groups`` when given)."""
-
-    def counts(t: ir.Table) -> dict[str, ir.Value]:
-        return {"numerator": t[flag].cast("int64").sum().fill_null(0), "denominator": t.count()}
-
-    overall = events.aggregate(**counts(events)).mutate(
-        group_by=ibis.literal("all"), group=ibis.literal("all")
+    """numerator (events whose ``flag`` is true) and denominator (events), for all events and by
+    each grouping: the measure's own (``native``) and the breakdown's. ``on`` is the event's date."""
+    events, groupings = breakdown.apply(events, native, on, subject)
+    counted = events.mutate(
+        numerator=events[flag].cast("int64").fill_null(0), denominator=ibis.literal(1, "int64")
     )
-    grouped = events if groups is None else events.filter(events[by].isin(groups))
-    per_group = grouped.group_by(by).aggregate(**counts(grouped))
-    per_group = per_group.mutate(
-        group_by=ibis.literal(by), group=per_group[by].cast("string")
-    ).drop(by)
-    return overall.union(per_group.select(overall.columns))
+    return rollup(counted, ["numerator", "denominator"], groupings, on, breakdown.period)
+
+
+def category_rows(
+    events: ir.Table,
+    reached: ir.Table,
+    native: Sequence[Grouping],
+    categories: tuple[str, ...],
+    on: str,
+    breakdown: Breakdown = NO_BREAKDOWN,
+    subject: Subject | None = None,
+) -> ir.Table:
+    """One row per category, for all events and by each grouping: numerator = events that
+    reached the category, denominator = events. ``events``: event_id, the grouping columns and
+    the date ``on``; ``reached``: event_id and category. Every category has a row, zero when none
+    reached it."""
+    flags = {
+        f"_reached_{i}": (reached.category == c).cast("int64").max()
+        for i, c in enumerate(categories)
+    }
+    pivot = reached.group_by(_reached_event=reached.event_id).aggregate(**flags)
+    joined = events.left_join(pivot, events.event_id == pivot._reached_event)
+    counted = joined.mutate(
+        **{name: joined[name].fill_null(0) for name in flags},
+        denominator=ibis.literal(1, "int64"),
+    ).drop("_reached_event")
+    counted, groupings = breakdown.apply(counted, native, on, subject)
+    sums = rollup(counted, [*flags, "denominator"], groupings, on, breakdown.period)
+    keys = ("group_by", "group", "bucket_start", "bucket_end")
+    return ibis.union(
+        *(
+            sums.select(
+                *keys, category=ibis.literal(c), numerator=sums[name], denominator=sums.denominator
+            )
+            for name, c in zip(flags, categories, strict=True)
+        )
+    )
 
 
 def measure_rows(
     rows: ir.Table, measure: str, period_start: date | None, period_end: date
 ) -> ir.Table:
     """Counts as rows of the tidy measures table (before disclosure control); with no
-    ``period_start``, ``rows`` carries its own, and a ``category`` column of ``rows`` is kept."""
-    start = rows.period_start if period_start is None else ibis.literal(period_start)
+    ``period_start``, ``rows`` carries its own, and a ``category`` column of ``rows`` is kept.
+    Rows of one calendar bucket cover the part of the period in it."""
+    start = rows.period_start if period_start is None else as_date(period_start)
     category = rows.category if "category" in rows.columns else ibis.null("string")
+    if "bucket_start" in rows.columns:
+        first, last = clipped_period(rows, start, as_date(period_end))
+    else:
+        first, last = start, as_date(period_end)
     return rows.mutate(
         measure=ibis.literal(measure),
         category=category,
-        period_start=start,
-        period_end=ibis.literal(period_end),
+        period_start=first,
+        period_end=last,
         value=(rows.numerator.cast("float64") / rows.denominator.nullif(0)),
-    ).select(*(c for c in MEASURES_COLUMNS if c != "suppressed"))
-
-
-def category_rows(
-    events: ir.Table,
-    reached: ir.Table,
-    by: str,
-    groups: tuple[str, ...],
-    categories: tuple[str, ...],
-) -> ir.Table:
-    """One row per category, for all events and per group of ``by``: numerator = events that
-    reached the category, denominator = events. ``events``: event_id and ``by``; ``reached``:
-    event_id and category (each pair once). Every category has a row, zero when none reached it."""
-
-    def expand(t: ir.Table) -> ir.Table:
-        overall = t.mutate(group_by=ibis.literal("all"), group=ibis.literal("all"))
-        grouped = t.filter(t[by].isin(groups))
-        grouped = grouped.mutate(group_by=ibis.literal(by), group=grouped[by].cast("string"))
-        return overall.union(grouped.select(overall.columns))
-
-    everyone = expand(events.select("event_id", by))
-    totals = everyone.group_by("group_by", "group").aggregate(denominator=ibis._.count())
-    hits = reached.join(events.select("event_id", by), "event_id")
-    hits = expand(hits.select("event_id", "category", by))
-    counts = hits.group_by("group_by", "group", "category").aggregate(numerator=ibis._.count())
-    grid = totals.cross_join(ibis.memtable({"category": list(categories)}))
-    return grid.left_join(counts, ["group_by", "group", "category"]).select(
-        grid["group_by"],
-        grid["group"],
-        grid["category"],
-        grid["denominator"],
-        numerator=counts["numerator"].fill_null(0),
-    )
+    ).select(*(c for c in MEASURES_COLUMNS if c not in ("suppressed", "ci_lower", "ci_upper")))

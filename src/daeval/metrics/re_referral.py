@@ -14,7 +14,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.rates import measure_rows, rate_rows
+from daeval.metrics.groupings import Breakdown, Grouping, Subject
+from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
 
 MEASURE = "re_referral_rate"
 DEFINITION = (
@@ -43,11 +44,21 @@ def flag_re_referrals(referrals: ir.Table, window_days: int = 365) -> ir.Table:
     )
 
 
+SUBJECT = Subject("csc", "person_id")
+"""The child's own CSC record (``person_id``; ``child_id`` holds the person key)."""
+
+
 def re_referral_rate(
-    referrals: ir.Table, period_start: date, period_end: date, window_days: int = 365
+    referrals: ir.Table,
+    period_start: date,
+    period_end: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control) for referrals in the period."""
     flagged = flag_re_referrals(referrals, window_days)
     in_period = flagged.filter(flagged.referral_date.between(period_start, period_end))
-    rows = rate_rows(in_period, "is_re_referral", "la_code")
+    rows = rate_rows(
+        in_period, "is_re_referral", [Grouping("la_code")], "referral_date", breakdown, SUBJECT
+    )
     return measure_rows(rows, MEASURE, period_start, period_end)

@@ -15,10 +15,12 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import RISK_LEVELS
-from daeval.metrics.rates import measure_rows, rate_rows
+from daeval.metrics.csc_referral import BY_RISK
+from daeval.metrics.groupings import Breakdown, Subject
+from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
 
 MEASURE = "repeat_notification_rate"
+VICTIM = Subject("police", "victim_id")
 DEFINITION = (
     "A domestic abuse police notification on day d is a repeat when the same victim had another "
     "domestic abuse notification on day p with p < d and d − p ≤ {window} days. Notifications on "
@@ -28,7 +30,11 @@ DEFINITION = (
 
 
 def repeat_notification_rate(
-    notifications: ir.Table, period_start: date, period_end: date, window_days: int = 365
+    notifications: ir.Table,
+    period_start: date,
+    period_end: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control).
 
@@ -46,5 +52,5 @@ def repeat_notification_rate(
         is_repeat=(flagged.previous_date.notnull() & (gap <= window_days)).fill_null(False)
     )
     in_period = flagged.filter(flagged.notification_date.between(period_start, period_end))
-    rows = rate_rows(in_period, "is_repeat", "risk_level", RISK_LEVELS)
+    rows = rate_rows(in_period, "is_repeat", BY_RISK, "notification_date", breakdown, VICTIM)
     return measure_rows(rows, MEASURE, period_start, period_end)

@@ -15,8 +15,10 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import RISK_LEVELS
-from daeval.metrics.rates import category_rows, measure_rows
+from daeval.metrics.csc_referral import BY_RISK, RISK_LEVELS
+from daeval.metrics.groupings import Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN, category_rows, measure_rows
+from daeval.metrics.repeat_notification import VICTIM
 
 MEASURE = "risk_trajectory"
 CLASSES = ("no_repeat", "escalated", "de_escalated", "repeat_same_level")
@@ -26,7 +28,12 @@ def _rank(level: ir.StringValue) -> ir.IntegerValue:
     return level.cases(*((name, i + 1) for i, name in enumerate(RISK_LEVELS)), else_=None)
 
 
-def risk_trajectory(notifications: ir.Table, as_of: date, window_days: int = 365) -> ir.Table:
+def risk_trajectory(
+    notifications: ir.Table,
+    as_of: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
+) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control).
 
     ``notifications``: notification_id, notification_date, incident_type, victim_key, risk_level.
@@ -36,13 +43,7 @@ def risk_trajectory(notifications: ir.Table, as_of: date, window_days: int = 365
         (notifications.incident_type == "domestic_abuse") & notifications.victim_key.notnull()
     )
     index = da.filter(da.risk_level.isin(RISK_LEVELS) & (da.notification_date <= last_index))
-    index = index.select(
-        "notification_id",
-        "victim_key",
-        "notification_date",
-        "risk_level",
-        rank=_rank(da.risk_level),
-    )
+    index = index.mutate(rank=_rank(index.risk_level))
     later = da.select(
         later_victim=da.victim_key, later_date=da.notification_date, later_rank=_rank(da.risk_level)
     )
@@ -62,7 +63,9 @@ def risk_trajectory(notifications: ir.Table, as_of: date, window_days: int = 365
         else_="repeat_same_level",
     )
     classified = joined.select(event_id=joined.notification_id, category=category)
-    events = index.select(event_id=index.notification_id, risk_level=index.risk_level)
-    rows = category_rows(events, classified, "risk_level", RISK_LEVELS, CLASSES)
+    events = index.mutate(event_id=index.notification_id)
+    rows = category_rows(
+        events, classified, BY_RISK, CLASSES, "notification_date", breakdown, VICTIM
+    )
     rows = rows.cross_join(index.aggregate(period_start=index.notification_date.min()))
     return measure_rows(rows, MEASURE, None, last_index)

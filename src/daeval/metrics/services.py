@@ -21,7 +21,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.rates import measure_rows, rate_rows
+from daeval.metrics.groupings import Breakdown, Grouping, Subject, rollup
+from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
 
 FUNNEL = "service_funnel"
 DROPOUT = "dropout_rate"
@@ -47,19 +48,21 @@ def _stages(episodes: ir.Table) -> ir.Table:
     return episodes.mutate(**flags)
 
 
-def service_funnel(episodes: ir.Table, as_of: date) -> ir.Table:
+SITE = (Grouping("site_id"),)
+
+
+def _person(episodes: ir.Table) -> Subject:
+    """The person's record in the service's own source, ``service:<site_id>``."""
+    return Subject(ibis.literal("service:").concat(episodes.site_id), "person_id")
+
+
+def service_funnel(
+    episodes: ir.Table, as_of: date, breakdown: Breakdown = NO_BREAKDOWN
+) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control)."""
     episodes = episodes.filter(episodes.referral_date <= as_of)
-    staged = _stages(episodes)
-    sums = {stage: staged[stage].sum().fill_null(0) for stage in STAGES}
-    overall = staged.aggregate(**sums).mutate(
-        group_by=ibis.literal("all"), group=ibis.literal("all")
-    )
-    per_site = staged.group_by("site_id").aggregate(**sums)
-    per_site = per_site.mutate(
-        group_by=ibis.literal("site_id"), group=per_site.site_id.cast("string")
-    ).drop("site_id")
-    counts = overall.union(per_site.select(overall.columns))
+    staged, groupings = breakdown.apply(_stages(episodes), SITE, "referral_date", _person(episodes))
+    counts = rollup(staged, STAGES, groupings, "referral_date", breakdown.period)
     parts = []
     for i, stage in enumerate(STAGES):
         before = STAGES[max(i - 1, 0)]
@@ -67,6 +70,8 @@ def service_funnel(episodes: ir.Table, as_of: date) -> ir.Table:
             counts.select(
                 "group_by",
                 "group",
+                "bucket_start",
+                "bucket_end",
                 category=ibis.literal(stage),
                 numerator=counts[stage],
                 denominator=counts[before],
@@ -78,11 +83,11 @@ def service_funnel(episodes: ir.Table, as_of: date) -> ir.Table:
     return measure_rows(rows, FUNNEL, None, as_of)
 
 
-def dropout_rate(episodes: ir.Table, as_of: date) -> ir.Table:
+def dropout_rate(episodes: ir.Table, as_of: date, breakdown: Breakdown = NO_BREAKDOWN) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control)."""
     episodes = episodes.filter(episodes.referral_date <= as_of)
     ended = episodes.filter(episodes.start_date.notnull() & episodes.end_date.notnull())
     ended = ended.mutate(dropped_out=ended.end_reason.isin(DROPPED_OUT).fill_null(False))
-    rows = rate_rows(ended, "dropped_out", "site_id")
+    rows = rate_rows(ended, "dropped_out", SITE, "referral_date", breakdown, _person(ended))
     rows = rows.cross_join(episodes.aggregate(period_start=episodes.referral_date.min()))
     return measure_rows(rows, DROPOUT, None, as_of)

@@ -47,8 +47,16 @@ MEASURES_DDL = """CREATE TABLE IF NOT EXISTS measures (
   numerator BIGINT,
   denominator BIGINT,
   value DOUBLE,
-  suppressed BOOLEAN NOT NULL
+  suppressed BOOLEAN NOT NULL,
+  ci_lower DOUBLE,
+  ci_upper DOUBLE
 )"""
+
+MEASURES_MIGRATION = (
+    "ALTER TABLE measures ADD COLUMN IF NOT EXISTS ci_lower DOUBLE",
+    "ALTER TABLE measures ADD COLUMN IF NOT EXISTS ci_upper DOUBLE",
+)
+"""Bring a measures table made before confidence intervals up to date."""
 
 
 def schema_sql() -> list[str]:

@@ -20,3 +20,5 @@ class MeasureRow:
     denominator: int | None
     value: float | None
     suppressed: bool = False
+    ci_lower: float | None = None
+    ci_upper: float | None = None

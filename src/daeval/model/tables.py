@@ -486,5 +486,8 @@ MEASURES_COLUMNS = (
     "denominator",
     "value",
     "suppressed",
+    "ci_lower",
+    "ci_upper",
 )
-"""Columns of the tidy measures table, in the contract's order."""
+"""Columns of the tidy measures table, in the contract's order, then the 95% confidence interval
+of a comparison (blank for other rows)."""

@@ -65,8 +65,37 @@ def _needs_primary_suppression(row: MeasureRow, policy: DisclosurePolicy) -> boo
     return row.denominator is not None and is_small(row.denominator - row.numerator, policy)
 
 
-def _partition_key(row: MeasureRow) -> tuple:
-    return (row.measure, row.group_by, row.category, row.period_start, row.period_end)
+PARTS_OF_A_WHOLE = {
+    "risk_trajectory": ("no_repeat", "escalated", "de_escalated", "repeat_same_level"),
+    "address_moves": ("0", "1", "2_or_more"),
+}
+"""Categories of a measure that split its denominator between them: one hidden category could be
+recovered as the denominator less the others."""
+
+
+def _partitions(rows: list[MeasureRow]) -> list[list[int]]:
+    """Sets of rows that add up to a row shown elsewhere, so that one hidden member of a set
+    could be recovered by subtraction: the groups of one grouping (which add up to all), the
+    calendar periods of one figure (which add up to the whole period), and the categories of a
+    measure that split its denominator."""
+    widest: dict[tuple, tuple] = {}
+    for row in rows:
+        key = (row.measure, row.group_by, row.group, row.category)
+        start, end = widest.get(key, (row.period_start, row.period_end))
+        widest[key] = (
+            min((d for d in (start, row.period_start) if d is not None), default=None),
+            max((d for d in (end, row.period_end) if d is not None), default=None),
+        )
+    sets: dict[tuple, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        period = (row.period_start, row.period_end)
+        if row.group_by != "all":
+            sets[("groups", row.measure, row.group_by, row.category, *period)].append(i)
+        if period != widest[(row.measure, row.group_by, row.group, row.category)]:
+            sets[("periods", row.measure, row.group_by, row.group, row.category)].append(i)
+        if row.category in PARTS_OF_A_WHOLE.get(row.measure, ()):
+            sets[("categories", row.measure, row.group_by, row.group, *period)].append(i)
+    return list(sets.values())
 
 
 def suppress_small_counts(
@@ -78,18 +107,20 @@ def suppress_small_counts(
         return rows
     suppressed = [_needs_primary_suppression(r, policy) for r in rows]
 
-    # Secondary suppression: within the groups of one grouping (which add up to the whole),
-    # a single suppressed cell could be recovered from the total, so hide the next smallest too.
-    partitions: dict[tuple, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        if row.group_by != "all":
-            partitions[_partition_key(row)].append(i)
-    for members in partitions.values():
-        hidden = [i for i in members if suppressed[i]]
-        shown = [i for i in members if not suppressed[i]]
-        if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda i: (rows[i].numerator or 0, rows[i].group))
-            suppressed[smallest] = True
+    # Secondary suppression: where members of a set add up to a figure shown elsewhere, a single
+    # hidden member could be recovered by subtraction, so hide the next smallest too; hiding one
+    # can leave a single hidden member in another set, so repeat until nothing changes.
+    partitions = _partitions(rows)
+    changed = True
+    while changed:
+        changed = False
+        for members in partitions:
+            hidden = [i for i in members if suppressed[i]]
+            shown = [i for i in members if not suppressed[i]]
+            if len(hidden) == 1 and shown:
+                smallest = min(shown, key=lambda i: (rows[i].numerator or 0, rows[i].group))
+                suppressed[smallest] = True
+                changed = True
 
     return [_controlled(row, hide, policy) for row, hide in zip(rows, suppressed, strict=True)]
 

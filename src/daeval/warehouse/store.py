@@ -13,7 +13,7 @@ import duckdb
 
 from daeval.errors import WorkspaceError
 from daeval.model import TABLES, Kind
-from daeval.model.ddl import LINKAGE_DDL, MEASURES_DDL, schema_sql
+from daeval.model.ddl import LINKAGE_DDL, MEASURES_DDL, MEASURES_MIGRATION, schema_sql
 
 LOADS_DDL = """CREATE TABLE IF NOT EXISTS loads (
   load_id BIGINT NOT NULL,
@@ -45,7 +45,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table, ddl in zip(TABLES, schema_sql(), strict=True):
         if table not in existing:
             con.execute(ddl)
-    for ddl in (LOADS_DDL, QUARANTINE_DDL, MEASURES_DDL, *LINKAGE_DDL):
+    for ddl in (LOADS_DDL, QUARANTINE_DDL, MEASURES_DDL, *MEASURES_MIGRATION, *LINKAGE_DDL):
         con.execute(ddl)
 
 
