@@ -156,3 +156,12 @@ def test_categories_that_do_not_split_the_denominator_are_left_alone():
     rows = [_in(period, n, 100, "csc_outcome_within_window", c) for c, n in outcomes.items()]
     out = suppress_small_counts(rows)
     assert {r.category for r in out if r.suppressed} == {"cla"}
+
+
+def test_one_hidden_reason_for_ineligibility_takes_another_with_it():
+    period = (date(2020, 1, 1), date(2020, 12, 31))
+    reasons = {"ineligible:too old": 50, "ineligible:moved": 4, "ineligible:other": 20}
+    rows = [_in(period, n, 74, "screening_funnel", c) for c, n in reasons.items()]
+    rows.append(_in(period, 74, 100, "screening_funnel", "ineligible"))
+    out = suppress_small_counts(rows)
+    assert {r.category for r in out if r.suppressed} == {"ineligible:moved", "ineligible:other"}

@@ -85,7 +85,8 @@ class Breakdown:
     ) -> tuple[ir.Table, list[Grouping]]:
         """``events`` with the breakdown's columns, and every grouping to count them by."""
         groupings = [*native, *self.extra]
-        if subject is not None and self.attributes is not None:
+        by_area = self.comparison is not None and self.comparison.by == "area"
+        if subject is not None and self.attributes is not None and (self.subgroups or by_area):
             events = with_attributes(events, self.attributes, subject, on)
             groupings += [Grouping(s) for s in self.subgroups]
         if self.comparison is not None and self.comparison.by in events.columns:

@@ -10,10 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
+from daeval.metrics.address_moves import CATEGORIES as MOVES
+from daeval.metrics.address_moves import address_moves
 from daeval.metrics.comparisons import comparison_rows
 from daeval.metrics.csc_outcome import OUTCOMES, csc_outcome_within_window, outcomes
 from daeval.metrics.csc_referral import csc_referral_within_window, index_events
@@ -25,7 +28,10 @@ from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.re_referral_factor import re_referral_by_factor
 from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
+from daeval.metrics.screening import STAGES as SCREENING
+from daeval.metrics.screening import screening_funnel
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
+from daeval.metrics.time_to_referral import km_csc_referral, time_to_first_referral
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
@@ -33,6 +39,7 @@ from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_c
 from daeval.study.comparison import Comparison, comparison_from
 from daeval.study.document import read_document
 from daeval.study.equality import subgroups_from
+from daeval.study.screening import Screening, read_screening
 from daeval.warehouse import Workspace
 
 MEASURES_CSV = "measures.csv"
@@ -108,11 +115,24 @@ def _ordered(rows: list[MeasureRow]) -> list[MeasureRow]:
     return sorted(rows, key=key)
 
 
+CATEGORY_ORDER = {
+    "service_funnel": STAGES,
+    "risk_trajectory": CLASSES,
+    "csc_outcome_within_window": OUTCOMES,
+    "screening_funnel": SCREENING,
+    "address_moves": MOVES,
+}
+"""Categories that have an order of their own (funnel stages, trajectory classes, ...)."""
+
+
 def _category_rank(row: MeasureRow) -> tuple[int, str]:
-    """Funnel stages and risk trajectories in their order, other categories alphabetically."""
-    order = (*STAGES, *CLASSES, *OUTCOMES)
+    """Categories in their measure's order; days of a survival curve by number; others
+    alphabetically."""
+    order = CATEGORY_ORDER.get(row.measure, ())
     category = row.category or ""
-    return (order.index(category), "") if category in order else (len(order), category)
+    if category in order:
+        return (order.index(category), "")
+    return (len(order), category.zfill(8) if category.isdigit() else category)
 
 
 def compute_measures(
@@ -178,6 +198,9 @@ def compute_measures(
             episodes = con.table("service_episodes")
             frames.append(service_funnel(episodes, as_of, breakdown).execute())
             frames.append(dropout_rate(episodes, as_of, breakdown).execute())
+            screening = read_screening(workspace.study_file)
+            if screening is not None:
+                frames.append(_screening(con, keyed, screening, as_of))
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     finally:
         con.disconnect()
@@ -230,11 +253,16 @@ def _within_window(
     )
     referrals = with_person_key(con, con.table("csc_referrals"), "child_id", "csc", "child_key")
     events = index_events(con.table("police_notifications"), children)
+    referred = referrals.select("child_key", "referral_date")
     frames = [
-        csc_referral_within_window(
-            events, referrals.select("child_key", "referral_date"), as_of, window_days, breakdown
-        ).execute()
+        csc_referral_within_window(events, referred, as_of, window_days, breakdown).execute(),
+        km_csc_referral(events, referred, as_of, window_days),
+        time_to_first_referral(events, referred, as_of, window_days),
     ]
+    if "addresses" in loaded:
+        addresses = con.table("addresses")
+        moves = with_person_key(con, addresses, "person_id", addresses.source, "child_key")
+        frames.append(address_moves(events, moves, as_of, window_days, breakdown).execute())
     if {"assessments", "plans"} <= loaded:
         plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
         found = outcomes(referrals, con.table("assessments"), plans)
@@ -243,6 +271,18 @@ def _within_window(
         )
     frame = pd.concat(frames, ignore_index=True)
     return frame[frame.denominator > 0]
+
+
+def _screening(
+    con: ibis.BaseBackend, referrals: ir.Table, screening: Screening, as_of: date
+) -> pd.DataFrame:
+    """screening_funnel: the study's cohort of CSC referrals, followed into service episodes.
+    ``referrals`` carry the CSC person key as child_id."""
+    episodes = con.table("service_episodes")
+    source = ibis.literal("service:").concat(episodes.site_id)
+    episodes = with_person_key(con, episodes, "person_id", source, "child_key")
+    cohort = referrals.mutate(child_key=referrals.child_id)
+    return screening_funnel(cohort, episodes, screening, as_of).execute()
 
 
 def _quoted(column: str) -> str:

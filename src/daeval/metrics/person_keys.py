@@ -25,19 +25,27 @@ def has_person_keys(con: ibis.BaseBackend) -> bool:
 
 
 def with_person_key(
-    con: ibis.BaseBackend, table: ir.Table, id_column: str, source: str, name: str
+    con: ibis.BaseBackend,
+    table: ir.Table,
+    id_column: str,
+    source: str | ir.StringValue,
+    name: str,
 ) -> ir.Table:
-    """``table`` with column ``name``: the person key of ``(source, table[id_column])``."""
-    own = _record_id(ibis.literal(source), table[id_column])
-    table = table.mutate(_record=own)
+    """``table`` with column ``name``: the person key of ``(source, table[id_column])``;
+    ``source`` is one source's name, or an expression over ``table`` when its rows come from
+    several (addresses, or service episodes of many sites)."""
+    table = table.mutate(_source=ibis.literal(source) if isinstance(source, str) else source)
+    table = table.mutate(_record=_record_id(table._source, table[id_column]))
     if has_person_keys(con):
         keys = con.table("person_keys")
-        keys = keys.filter(keys.source == source).select(
-            _person=keys.person_id, _key=keys.person_key
+        keys = keys.select(_key_source=keys.source, _person=keys.person_id, _key=keys.person_key)
+        if isinstance(source, str):
+            keys = keys.filter(keys._key_source == source)
+        joined = table.left_join(
+            keys, [table._source == keys._key_source, table[id_column] == keys._person]
         )
-        joined = table.left_join(keys, table[id_column] == keys._person)
         return joined.mutate(**{name: joined._key.fill_null(joined._record)}).drop(
-            "_record", "_person", "_key"
+            "_source", "_record", "_key_source", "_person", "_key"
         )
     links = con.table("person_links")
     a = _record_id(links.source_a, links.person_id_a)
@@ -46,4 +54,4 @@ def with_person_key(
     nearest = pairs.group_by("_from").aggregate(_linked=pairs._to.min())
     joined = table.left_join(nearest, table._record == nearest._from)
     key = ibis.least(joined._record, joined._linked.fill_null(joined._record))
-    return joined.mutate(**{name: key}).drop("_record", "_from", "_linked")
+    return joined.mutate(**{name: key}).drop("_source", "_record", "_from", "_linked")

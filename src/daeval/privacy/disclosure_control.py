@@ -71,6 +71,16 @@ PARTS_OF_A_WHOLE = {
 }
 """Categories of a measure that split its denominator between them: one hidden category could be
 recovered as the denominator less the others."""
+PARTS_BY_PREFIX = {"screening_funnel": "ineligible:"}
+"""The same, for categories named by a prefix (the reasons for ineligibility split the ineligible)."""
+
+
+def _part_of_a_whole(row: MeasureRow) -> bool:
+    category = row.category or ""
+    prefix = PARTS_BY_PREFIX.get(row.measure)
+    return category in PARTS_OF_A_WHOLE.get(row.measure, ()) or bool(
+        prefix and category.startswith(prefix)
+    )
 
 
 def _partitions(rows: list[MeasureRow]) -> list[list[int]]:
@@ -93,7 +103,7 @@ def _partitions(rows: list[MeasureRow]) -> list[list[int]]:
             sets[("groups", row.measure, row.group_by, row.category, *period)].append(i)
         if period != widest[(row.measure, row.group_by, row.group, row.category)]:
             sets[("periods", row.measure, row.group_by, row.group, row.category)].append(i)
-        if row.category in PARTS_OF_A_WHOLE.get(row.measure, ()):
+        if _part_of_a_whole(row):
             sets[("categories", row.measure, row.group_by, row.group, *period)].append(i)
     return list(sets.values())
 

@@ -1,0 +1,199 @@
+"""km_csc_referral and time_to_first_referral: how soon children reach CSC after a notification.
+
+Index events are those of ``csc_referral_within_window`` (one per child of each ``domestic_abuse``
+police notification, on day d), here every one with d < as_of (at least a day of follow-up). For
+index event (child c, day d) the time t is the number of days from d to c's first CSC referral
+dated in (d, as_of], an event; or as_of - d, censored, when there is none. A referral on day d
+itself, or before it, is not an event; one dated as_of is. A child in two notifications has two
+index events, each timed from its own day.
+
+- ``km_csc_referral``: the Kaplan-Meier estimate of the cumulative probability of a first
+  referral, value = 1 - S(t), with S(t) = product over event days u <= t of (1 - e(u) / n(u)),
+  e(u) = index events with time u that are events, n(u) = index events with time >= u (at risk;
+  censorings at u count as at risk at u). One row per time point t (``category`` = t as text) in
+  30, 91, 182, 273, 365 and W (``window_days``) when different, reported only while at least
+  ``SURVIVAL_THRESHOLD`` = 10 index events remain at risk at t, so no estimate rests on a handful
+  of children and no point lies beyond the longest follow-up. The threshold is ACRO's
+  ``SURVIVAL_THRESHOLD`` for survival tables (https://github.com/AI-SDC/ACRO, acro/acro_tables.py);
+  ACRO applies it to the drop in the number at risk between rows, here to the number at risk.
+  numerator = index events with an event at or before t, denominator = index events.
+- ``time_to_first_referral``: ``kaplan_meier_median`` = the smallest t with S(t) <= 0.5 (blank when
+  the curve never falls that far), numerator = events, denominator = index events; and
+  ``median_among_referred``: among index events with complete follow-up (d + W <= as_of) that have a
+  referral in (d, d + W], the median of t (the mean of the two middle values for an even count),
+  numerator = those referred, denominator = index events with complete follow-up.
+
+Both: rows for ``group_by = all`` and ``group_by = risk_level`` (``standard``, ``medium``, ``high``;
+events without a level only in all); period_start = the first index event's date, period_end =
+as_of. Ibis does the join and the counts per (group_by, group, day); the life table and the
+medians, a few hundred numbers per group, are done here in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from daeval.metrics.csc_referral import RISK_LEVELS
+
+KM_MEASURE = "km_csc_referral"
+MEDIAN_MEASURE = "time_to_first_referral"
+TIME_POINTS = (30, 91, 182, 273, 365)
+SURVIVAL_THRESHOLD = 10
+"""Fewest index events at risk at t for the estimate at t to be reported (ACRO's value)."""
+COLUMNS = [
+    "measure", "group_by", "group", "category", "period_start", "period_end",
+    "numerator", "denominator", "value",
+]  # fmt: skip
+"""The tidy measures table's columns before disclosure control, as ``rates.measure_rows`` gives."""
+
+
+def survival_counts(events: ir.Table, referrals: ir.Table, as_of: date) -> ir.Table:
+    """Per (group_by, group, day): ``events`` (index events whose first referral came ``day`` days
+    after d), ``censored`` (index events with no referral in (d, as_of], as_of - d = ``day``) and
+    ``first_date`` (the earliest index date among them).
+
+    ``events``: notification_id, child_key, notification_date, risk_level (as from
+    :func:`daeval.metrics.csc_referral.index_events`); ``referrals``: child_key, referral_date.
+    Index events are the rows of ``events`` with notification_date < as_of.
+    """
+    index = events.filter(events.notification_date < as_of)
+    later = referrals.select(
+        referral_key=referrals.child_key, referral_date=referrals.referral_date
+    )
+    pairs = index.join(
+        later,
+        [
+            index.child_key == later.referral_key,
+            later.referral_date > index.notification_date,
+            later.referral_date <= as_of,
+        ],
+    ).select(
+        "notification_id",
+        "child_key",
+        "notification_date",
+        day=later.referral_date.delta(index.notification_date, unit="day"),
+    )
+    keys = ["notification_id", "child_key", "notification_date"]
+    first = pairs.group_by(keys).aggregate(first_day=pairs.day.min())
+    timed = index.left_join(first, keys).select(
+        index.notification_date,
+        index.risk_level,
+        day=first.first_day.fill_null(
+            ibis.literal(as_of).delta(index.notification_date, unit="day")
+        ).cast("int64"),
+        referred=first.first_day.notnull().cast("int64"),
+    )
+    overall = timed.mutate(group_by=ibis.literal("all"), group=ibis.literal("all"))
+    levels = timed.filter(timed.risk_level.isin(RISK_LEVELS))
+    levels = levels.mutate(
+        group_by=ibis.literal("risk_level"), group=levels.risk_level.cast("string")
+    )
+    both = overall.union(levels.select(overall.columns))
+    return both.group_by("group_by", "group", "day").aggregate(
+        events=both.referred.sum(),
+        censored=(1 - both.referred).sum(),
+        first_date=both.notification_date.min(),
+    )
+
+
+def _groups(counts: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]:
+    """(group_by, group, day, events, at risk) per group, days ascending; at risk at a day u is
+    the index events with time >= u."""
+    for (group_by, group), g in counts.groupby(["group_by", "group"], sort=True):
+        g = g.sort_values("day")
+        day = g["day"].to_numpy(dtype=np.int64)
+        events = g["events"].to_numpy(dtype=np.int64)
+        leaving = events + g["censored"].to_numpy(dtype=np.int64)
+        at_risk = leaving.sum() - np.cumsum(leaving) + leaving
+        yield str(group_by), str(group), day, events, at_risk
+
+
+_Count = int | np.integer
+
+
+def _row(
+    measure: str,
+    group_by: str,
+    group: str,
+    category: str,
+    n: _Count,
+    d: _Count,
+    value: float | None,
+) -> dict[str, object]:
+    return {
+        "measure": measure, "group_by": group_by, "group": group, "category": category,
+        "numerator": int(n), "denominator": int(d), "value": None if value is None else float(value),
+    }  # fmt: skip
+
+
+def _frame(rows: list[dict[str, object]], period: tuple[date, date]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if not c.startswith("period")])
+    frame["period_start"], frame["period_end"] = period
+    types = {"numerator": "int64", "denominator": "int64", "value": "float64"}
+    return frame.astype(types)[COLUMNS]
+
+
+def _period(counts: pd.DataFrame, as_of: date) -> tuple[date, date]:
+    first = counts["first_date"].min() if len(counts) else as_of
+    return pd.Timestamp(first).date(), as_of
+
+
+def km_csc_referral(
+    events: ir.Table, referrals: ir.Table, as_of: date, window_days: int = 365
+) -> pd.DataFrame:
+    """Rows of the tidy measures table (before disclosure control): 1 - S(t) at each time point
+    with at least ``SURVIVAL_THRESHOLD`` at risk. Inputs as for :func:`survival_counts`."""
+    counts = survival_counts(events, referrals, as_of).execute()
+    points = sorted({*TIME_POINTS, window_days})
+    rows = []
+    for group_by, group, day, hits, at_risk in _groups(counts):
+        survival = np.cumprod(1 - hits / at_risk)
+        for t in points:
+            before = np.searchsorted(day, t, side="left")  # days < t
+            if (at_risk[before] if before < len(day) else 0) < SURVIVAL_THRESHOLD:
+                break  # the number at risk only falls
+            upto = np.searchsorted(day, t, side="right")  # days <= t
+            value = 1 - (survival[upto - 1] if upto else 1.0)
+            n, d = hits[:upto].sum(), at_risk[0]
+            rows.append(_row(KM_MEASURE, group_by, group, str(t), n, d, value))
+    return _frame(rows, _period(counts, as_of))
+
+
+def _km_median(day: np.ndarray, events: np.ndarray, at_risk: np.ndarray) -> float | None:
+    """The smallest day with S <= 0.5, in exact integer arithmetic (an S of exactly 0.5 counts)."""
+    kept, seen = 1, 1
+    for u, e, n in zip(day.tolist(), events.tolist(), at_risk.tolist(), strict=True):
+        if e:
+            kept, seen = kept * (n - e), seen * n
+            if 2 * kept <= seen:
+                return float(u)
+    return None
+
+
+def time_to_first_referral(
+    events: ir.Table, referrals: ir.Table, as_of: date, window_days: int = 365
+) -> pd.DataFrame:
+    """Rows of the tidy measures table (before disclosure control): ``kaplan_meier_median`` and
+    ``median_among_referred`` per group. Inputs as for :func:`survival_counts`."""
+    counts = survival_counts(events, referrals, as_of).execute()
+    last_index = as_of - timedelta(days=window_days)
+    complete = events.filter(events.notification_date <= last_index)
+    window = survival_counts(complete, referrals, as_of).execute()
+    rows = []
+    for group_by, group, day, hits, at_risk in _groups(counts):
+        median = _km_median(day, hits, at_risk)
+        rows.append(_row(MEDIAN_MEASURE, group_by, group, "kaplan_meier_median", hits.sum(),
+                         at_risk[0], median))  # fmt: skip
+    for group_by, group, day, hits, at_risk in _groups(window):
+        inside = day <= window_days
+        referred = np.repeat(day[inside], hits[inside])  # the days, each as often as it occurs
+        median = np.median(referred) if len(referred) else None
+        rows.append(_row(MEDIAN_MEASURE, group_by, group, "median_among_referred", len(referred),
+                         at_risk[0], median))  # fmt: skip
+    return _frame(rows, _period(counts, as_of))
