@@ -1,14 +1,16 @@
-"""Each spec runs on every engine: Ibis on DuckDB, Ibis on SQLite, and the plain-Python reference."""
+"""Each spec runs on every engine: Ibis on DuckDB, Ibis on SQLite, Ibis on Spark (local mode), and
+the plain-Python reference."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import ibis
 import pandas as pd
 import pytest
-from tests.lib import reference_engine
+from tests.lib import reference_engine, spark
 from tests.lib.tables import records
 
 from daeval.metrics.csc_outcome import csc_outcome_within_window, outcomes
@@ -21,6 +23,10 @@ from daeval.metrics.risk_trajectory import risk_trajectory
 from daeval.metrics.services import dropout_rate, service_funnel
 
 ENGINES = ["duckdb", "sqlite", "reference"]
+SPEC_ENGINES = [*ENGINES, pytest.param("pyspark", marks=spark.ON_SPARK)]
+"""The engines of the fixtures below: ENGINES, and Spark in one xdist group (one worker holds the
+session). Fixtures elsewhere that use ENGINES do not run on Spark until they connect through
+:func:`_connected`."""
 
 ReReferral = Callable[..., dict[tuple[str, str], tuple[int, int]]]
 
@@ -32,13 +38,44 @@ def _as_referrals(text: str) -> list[dict]:
     return rows
 
 
+class _SparkViews:
+    """Ibis on the shared Spark session, where ``create_table`` makes a temporary view: no files
+    in a warehouse folder, and nothing that outlives the session."""
+
+    def __init__(self, con: ibis.BaseBackend):
+        self.con = con
+
+    def create_table(self, name: str, obj: object):
+        return self.con.create_view(name, ibis.memtable(obj), overwrite=True)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _connected(backend: str) -> Iterator:
+    """A fresh connection to ``backend``; for ``pyspark``, to the test run's Spark session (left
+    running: Ibis's disconnect would stop it)."""
+    if backend == "pyspark":
+        yield _SparkViews(ibis.pyspark.connect(spark.session()))
+        return
+    con = getattr(ibis, backend).connect()
+    try:
+        yield con
+    finally:
+        con.disconnect()
+
+
+def _engine(request) -> str:
+    """The fixture's engine, starting the Spark session (or skipping) when it is ``pyspark``."""
+    if request.param == "pyspark":
+        request.getfixturevalue("spark_session")
+    return request.param
+
+
 def _on_ibis(backend: str, measure: str, build: Callable[..., object]) -> Callable[..., dict]:
     """Run ``build(con, *args)`` (an Ibis expression of ``measure``) on a fresh ``backend``."""
 
     def run(*args, **kwargs):
-        con = getattr(ibis, backend).connect()
-        result = build(con, *args, **kwargs).execute()  # type: ignore[attr-defined]
-        con.disconnect()
+        with _connected(backend) as con:
+            result = build(con, *args, **kwargs).execute()  # type: ignore[attr-defined]
         assert set(result.measure) == {measure}
         return {
             (r.group_by, str(r.group)): (int(r.numerator), int(r.denominator))
@@ -59,10 +96,10 @@ def _reference(text: str, period_start: date, period_end: date, window_days: int
     )
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def re_referrals(request) -> ReReferral:
     """re_referrals(table_text, period_start, period_end, window_days) on one engine."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return _reference
     return _on_ibis(request.param, "re_referral_rate", _re_referral_on)
 
@@ -86,10 +123,10 @@ def _reference_within(events: str, referrals: str, as_of: date, window_days: int
     )
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def referrals_within(request):
     """referrals_within(events_text, referrals_text, as_of, window_days) on one engine."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return _reference_within
     return _on_ibis(request.param, "csc_referral_within_window", _within_on)
 
@@ -105,10 +142,10 @@ def _reference_repeat(text: str, period_start: date, period_end: date, window_da
     )
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def repeats(request):
     """repeats(notifications_text, period_start, period_end, window_days) on one engine."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return _reference_repeat
     return _on_ibis(request.param, "repeat_notification_rate", _repeat_on)
 
@@ -131,9 +168,8 @@ def _funnel_on(con, text: str, as_of: date):
 
 def _by_category(backend: str, measure: str, build: Callable[..., object]):
     def run(*args):
-        con = getattr(ibis, backend).connect()
-        result = build(con, *args).execute()  # type: ignore[attr-defined]
-        con.disconnect()
+        with _connected(backend) as con:
+            result = build(con, *args).execute()  # type: ignore[attr-defined]
         assert set(result.measure) == {measure}
         return {
             (r.group_by, str(r.group), r.category): (int(r.numerator), int(r.denominator))
@@ -143,10 +179,10 @@ def _by_category(backend: str, measure: str, build: Callable[..., object]):
     return run
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def funnel(request):
     """funnel(episodes_text, as_of) on one engine: {(group_by, group, stage): (n, previous)}."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return lambda text, as_of: reference_engine.service_funnel_counts(_episodes(text), as_of)
     return _by_category(request.param, "service_funnel", _funnel_on)
 
@@ -155,10 +191,10 @@ def _dropout_on(con, text: str, as_of: date):
     return dropout_rate(_episodes_table(con, text), as_of)
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def dropouts(request):
     """dropouts(episodes_text, as_of) on one engine: {(group_by, group): (dropped, ended)}."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return lambda text, as_of: reference_engine.dropout_counts(_episodes(text), as_of)
     return _on_ibis(request.param, "dropout_rate", _dropout_on)
 
@@ -168,10 +204,10 @@ def _trajectory_on(con, text: str, as_of: date, window_days: int = 365):
     return risk_trajectory(table, as_of, window_days)
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def trajectories(request):
     """trajectories(notifications_text, as_of) on one engine: {(group_by, group, class): (n, d)}."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return lambda text, as_of: reference_engine.risk_trajectory_counts(
             _dated(text, "notification_date"), as_of
         )
@@ -183,10 +219,10 @@ def _separation_on(con, text: str, period_start: date, period_end: date):
     return post_separation_share(table, period_start, period_end)
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def separations(request):
     """separations(notifications_text, period_start, period_end) on one engine."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return lambda text, start, end: reference_engine.post_separation_counts(
             _dated(text, "notification_date"), start, end
         )
@@ -222,10 +258,10 @@ def _reference_outcome(events: str, referrals: str, assessments: str, plans: str
     return reference_engine.csc_outcome_counts(_dated(events, "notification_date"), found, as_of)
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def outcomes_within(request):
     """outcomes_within(events, referrals, assessments, plans, as_of) on one engine."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return _reference_outcome
     return _by_category(request.param, "csc_outcome_within_window", _outcome_on)
 
@@ -236,10 +272,10 @@ def _factor_on(con, referrals: str, assessments: str, start: date, end: date):
     return re_referral_by_factor(refs, done, start, end)
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def by_factor(request):
     """by_factor(referrals_text, assessments_text, start, end) on one engine."""
-    if request.param == "reference":
+    if _engine(request) == "reference":
         return lambda refs, done, start, end: reference_engine.re_referral_by_factor_counts(
             _as_referrals(refs), records(done), start, end
         )
