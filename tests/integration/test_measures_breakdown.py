@@ -49,17 +49,26 @@ comparison:
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory):
+def workspace(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("breakdown")
     write_table(tmp / "raw", "people", PEOPLE)
     write_table(tmp / "raw", "csc_referrals", REFERRALS)
     ws = Workspace(tmp / "ws")
     ingest_folder(tmp / "raw", ws, TEST_KEY)
     ws.study_file.write_text(STUDY)
+    return ws
+
+
+def _measured(ws, engine="duckdb"):
     run = compute_measures(
-        ws, date(2020, 6, 30), 100, DisclosurePolicy(enabled=False), period="quarter"
+        ws, date(2020, 6, 30), 100, DisclosurePolicy(enabled=False), "quarter", engine
     )
     return [r for r in run.rows if r.measure == "re_referral_rate"]
+
+
+@pytest.fixture(scope="module")
+def rows(workspace):
+    return _measured(workspace)
 
 
 def _whole(rows, group_by):
@@ -131,3 +140,9 @@ def test_the_arms_are_compared(rows):
     assert did.value == pytest.approx((2 / 4 - 1 / 2) - (0 / 1 - 1 / 1))
     # A comparator proportion of 1 before and 0 after has no binomial variance.
     assert did.ci_lower is None and did.ci_upper is None
+
+
+@pytest.mark.xdist_group("spark")
+@pytest.mark.spark
+def test_spark_gives_the_same_rows(workspace, rows, spark_session):
+    assert _measured(workspace, "spark") == rows

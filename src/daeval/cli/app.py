@@ -224,6 +224,10 @@ def measures(
             help="Also break every measure down by calendar month, quarter or year.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(help="duckdb (default), or spark: Spark in local mode, for large data."),
+    ] = "duckdb",
     no_disclosure_control: Annotated[
         bool,
         typer.Option(
@@ -241,7 +245,7 @@ def measures(
     with step_progress(err, "Measures") as progress:
         progress("re_referral_rate")
         run = compute_measures(
-            Workspace(workspace), _parse_date(as_of), window_days, policy, period
+            Workspace(workspace), _parse_date(as_of), window_days, policy, period, engine
         )
     if not run.look_back_complete:
         err.print(

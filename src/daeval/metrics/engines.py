@@ -121,17 +121,24 @@ def _export(warehouse_path: Path, tables: list[str], folder: Path) -> dict[str, 
     return files
 
 
+MEMORY_LIMIT = "6GB"
+"""DuckDB's memory for measures, as for linkage: well under the 8 GiB a laptop can spare."""
+
+
 @contextmanager
 def measure_backend(
-    engine: str, warehouse_path: Path, tables: list[str]
+    engine: str, warehouse_path: Path, tables: list[str], memory_limit: str = MEMORY_LIMIT
 ) -> Iterator[ibis.BaseBackend]:
     """An Ibis backend on which ``con.table(name)`` gives each of the warehouse's ``tables``.
 
-    ``duckdb``: the warehouse itself, read only. ``spark``: the running Spark session (or a new
+    ``duckdb``: the warehouse itself, read only, using at most ``memory_limit`` (spilling to
+    disk beyond it). ``spark``: the running Spark session (or a new
     one, stopped again on leaving) with each table copied to Parquet in a temporary folder.
     """
     if engine == "duckdb":
         con = ibis.duckdb.connect(str(warehouse_path), read_only=True)
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        con.raw_sql("SET preserve_insertion_order = false")
         try:
             yield con
         finally:

@@ -68,6 +68,8 @@ class Subject:
 
     source: str | ir.StringValue
     person_id: str
+    prefix: str | None = None
+    """With ``source`` an expression: the prefix every such source starts with (``service:``)."""
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,10 @@ class Breakdown:
 
 
 def person_attributes(people: ir.Table) -> ir.Table:
-    """One row per person record: _source, _person, the subgroup attributes and _birth_month."""
+    """Each person record: _source, _person, the subgroup attributes and _birth_month."""
     sector = people.postcode_sector
     space = sector.find(" ")
-    described = people.select(
+    return people.select(
         _source=people.source,
         _person=people.person_id,
         area=ibis.cases((space > 0, sector.substr(0, space)), else_=sector),
@@ -110,13 +112,21 @@ def person_attributes(people: ir.Table) -> ir.Table:
         disability=people.disability,
         _birth_month=people.birth_month,
     )
-    # A record listed twice must not count its events twice.
-    return described.group_by("_source", "_person").aggregate(
-        area=described.area.max(),
-        sex=described.sex.max(),
-        ethnicity_group=described.ethnicity_group.max(),
-        disability=described.disability.max(),
-        _birth_month=described._birth_month.max(),
+
+
+def _of_subject(attributes: ir.Table, subject: Subject) -> ir.Table:
+    """The attributes of the subject's source(s), one row per record: a record listed twice
+    must not count its events twice."""
+    if isinstance(subject.source, str):
+        attributes = attributes.filter(attributes._source == subject.source)
+    elif subject.prefix is not None:
+        attributes = attributes.filter(attributes._source.startswith(subject.prefix))
+    return attributes.group_by("_source", "_person").aggregate(
+        area=attributes.area.max(),
+        sex=attributes.sex.max(),
+        ethnicity_group=attributes.ethnicity_group.max(),
+        disability=attributes.disability.max(),
+        _birth_month=attributes._birth_month.max(),
     )
 
 
@@ -131,6 +141,7 @@ def with_attributes(events: ir.Table, attributes: ir.Table, subject: Subject, on
     events = events.mutate(
         _event_source=ibis.literal(source) if isinstance(source, str) else source
     )
+    attributes = _of_subject(attributes, subject)
     joined = events.left_join(
         attributes,
         [

@@ -20,6 +20,7 @@ from daeval.metrics.address_moves import address_moves
 from daeval.metrics.comparisons import comparison_rows
 from daeval.metrics.csc_outcome import OUTCOMES, csc_outcome_within_window, outcomes
 from daeval.metrics.csc_referral import csc_referral_within_window, index_events
+from daeval.metrics.engines import measure_backend
 from daeval.metrics.groupings import PERIODS, Breakdown, person_attributes
 from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.post_separation import post_separation_share
@@ -40,7 +41,7 @@ from daeval.study.comparison import Comparison, comparison_from
 from daeval.study.document import read_document
 from daeval.study.equality import subgroups_from
 from daeval.study.screening import Screening, read_screening
-from daeval.warehouse import Workspace
+from daeval.warehouse import Warehouse, Workspace
 
 MEASURES_CSV = "measures.csv"
 MEASURES_META = "measures.json"
@@ -141,6 +142,7 @@ def compute_measures(
     window_days: int = 365,
     policy: DisclosurePolicy = DisclosurePolicy(),
     period: str | None = None,
+    engine: str = "duckdb",
 ) -> MeasuresRun:
     """Compute every available measure of the workspace and write ``outputs/measures.csv``.
 
@@ -161,8 +163,7 @@ def compute_measures(
             f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
         )
     as_of = as_of or warehouse.latest_date()
-    con = ibis.duckdb.connect(str(warehouse.path), read_only=True)
-    try:
+    with measure_backend(engine, warehouse.path, _tables_used(warehouse)) as con:
         referrals = con.table("csc_referrals")
         first = referrals.referral_date.min().execute()
         if first is None or pd.isna(first):
@@ -202,8 +203,6 @@ def compute_measures(
             if screening is not None:
                 frames.append(_screening(con, keyed, screening, as_of))
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
-    finally:
-        con.disconnect()
     rows = suppress_small_counts(_ordered(_rows_from_frame(frame)), policy)
     rows = _ordered(rows + comparison_rows(rows))
     run = MeasuresRun(
@@ -271,6 +270,14 @@ def _within_window(
         )
     frame = pd.concat(frames, ignore_index=True)
     return frame[frame.denominator > 0]
+
+
+def _tables_used(warehouse: Warehouse) -> list[str]:
+    """The loaded tables, with the trusted links and person keys the measures look people up in."""
+    with warehouse.connect(read_only=True) as raw:
+        present = {r[0] for r in raw.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    keys = {"person_links", "person_keys"} & present
+    return sorted(set(warehouse.loaded_tables()) | keys)
 
 
 def _screening(

@@ -53,7 +53,7 @@ SITE = (Grouping("site_id"),)
 
 def _person(episodes: ir.Table) -> Subject:
     """The person's record in the service's own source, ``service:<site_id>``."""
-    return Subject(ibis.literal("service:").concat(episodes.site_id), "person_id")
+    return Subject(ibis.literal("service:").concat(episodes.site_id), "person_id", "service:")
 
 
 def service_funnel(
