@@ -187,14 +187,16 @@ def rollup(
     groupings: Sequence[Grouping],
     on: str | None = None,
     period: str | None = None,
+    within: Sequence[str] = (),
 ) -> ir.Table:
     """The sum of each ``counts`` column: for all events and each group of each grouping (columns
     group_by, group), over the whole period (bucket_start, bucket_end missing) and, with a
-    ``period``, in each calendar month, quarter or year of the date column ``on``."""
+    ``period``, in each calendar month, quarter or year of the date column ``on``; separately for
+    each value of the ``within`` columns (kept in the result)."""
     if period is not None and period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)} (got {period!r})")
     columns = list(dict.fromkeys(g.column for g in groupings))
-    keys = list(columns)
+    keys = list(dict.fromkeys([*columns, *within]))
     if period is not None:
         assert on is not None
         events = events.mutate(_bucket=events[on].truncate(PERIODS[period][0]).cast("date"))
@@ -208,7 +210,7 @@ def rollup(
     parts = []
     for bucketed in (False, True) if period is not None else (False,):
         for grouping in (None, *groupings):
-            parts.append(_sum_by(base, counts, grouping, bucketed))
+            parts.append(_sum_by(base, counts, grouping, bucketed, within))
     rows = ibis.union(*parts)
     if period is None:
         return rows.mutate(bucket_end=ibis.null("date"))
@@ -218,10 +220,14 @@ def rollup(
 
 
 def _sum_by(
-    base: ir.Table, counts: Sequence[str], grouping: Grouping | None, bucketed: bool
+    base: ir.Table,
+    counts: Sequence[str],
+    grouping: Grouping | None,
+    bucketed: bool,
+    within: Sequence[str] = (),
 ) -> ir.Table:
     t = base
-    by = ["_bucket"] if bucketed else []
+    by = [*within, *(["_bucket"] if bucketed else [])]
     if grouping is not None:
         t = t.filter(t[grouping.column].notnull())
         if grouping.groups is not None:
@@ -233,7 +239,7 @@ def _sum_by(
         group_by=ibis.literal(grouping.column if grouping else "all"),
         group=agg[grouping.column].cast("string") if grouping else ibis.literal("all"),
         bucket_start=agg._bucket if bucketed else ibis.null("date"),
-        **{c: agg[c] for c in counts},
+        **{c: agg[c] for c in (*within, *counts)},
     )
 
 

@@ -255,8 +255,8 @@ def _within_window(
     referred = referrals.select("child_key", "referral_date")
     frames = [
         csc_referral_within_window(events, referred, as_of, window_days, breakdown).execute(),
-        km_csc_referral(events, referred, as_of, window_days),
-        time_to_first_referral(events, referred, as_of, window_days),
+        km_csc_referral(events, referred, as_of, window_days, breakdown),
+        time_to_first_referral(events, referred, as_of, window_days, breakdown),
     ]
     if "addresses" in loaded:
         addresses = con.table("addresses")

@@ -32,6 +32,7 @@ medians, a few hundred numbers per group, are done here in Python.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 import ibis
@@ -39,7 +40,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from daeval.metrics.csc_referral import RISK_LEVELS
+from daeval.metrics.csc_referral import BY_RISK, CHILD
+from daeval.metrics.groupings import Breakdown, rollup
+from daeval.metrics.rates import NO_BREAKDOWN
 
 KM_MEASURE = "km_csc_referral"
 MEDIAN_MEASURE = "time_to_first_referral"
@@ -53,14 +56,17 @@ COLUMNS = [
 """The tidy measures table's columns before disclosure control, as ``rates.measure_rows`` gives."""
 
 
-def survival_counts(events: ir.Table, referrals: ir.Table, as_of: date) -> ir.Table:
+def survival_counts(
+    events: ir.Table, referrals: ir.Table, as_of: date, breakdown: Breakdown = NO_BREAKDOWN
+) -> ir.Table:
     """Per (group_by, group, day): ``events`` (index events whose first referral came ``day`` days
-    after d), ``censored`` (index events with no referral in (d, as_of], as_of - d = ``day``) and
-    ``first_date`` (the earliest index date among them).
+    after d) and ``censored`` (index events with no referral in (d, as_of], as_of - d = ``day``),
+    for all index events, by risk level and by the breakdown's groupings (not by period: a curve
+    is drawn over the whole follow-up).
 
-    ``events``: notification_id, child_key, notification_date, risk_level (as from
-    :func:`daeval.metrics.csc_referral.index_events`); ``referrals``: child_key, referral_date.
-    Index events are the rows of ``events`` with notification_date < as_of.
+    ``events``: notification_id, child_key, notification_date, risk_level (and child_id for
+    subgroups), as from :func:`daeval.metrics.csc_referral.index_events`; ``referrals``:
+    child_key, referral_date. Index events are the rows of ``events`` with notification_date < as_of.
     """
     index = events.filter(events.notification_date < as_of)
     later = referrals.select(
@@ -81,25 +87,18 @@ def survival_counts(events: ir.Table, referrals: ir.Table, as_of: date) -> ir.Ta
     )
     keys = ["notification_id", "child_key", "notification_date"]
     first = pairs.group_by(keys).aggregate(first_day=pairs.day.min())
-    timed = index.left_join(first, keys).select(
-        index.notification_date,
-        index.risk_level,
-        day=first.first_day.fill_null(
-            ibis.literal(as_of).delta(index.notification_date, unit="day")
+    joined = index.left_join(first, keys)
+    referred = joined.first_day.notnull().cast("int64")
+    timed = joined.mutate(
+        day=joined.first_day.fill_null(
+            ibis.literal(as_of).delta(joined.notification_date, unit="day")
         ).cast("int64"),
-        referred=first.first_day.notnull().cast("int64"),
+        events=referred,
+        censored=1 - referred,
     )
-    overall = timed.mutate(group_by=ibis.literal("all"), group=ibis.literal("all"))
-    levels = timed.filter(timed.risk_level.isin(RISK_LEVELS))
-    levels = levels.mutate(
-        group_by=ibis.literal("risk_level"), group=levels.risk_level.cast("string")
-    )
-    both = overall.union(levels.select(overall.columns))
-    return both.group_by("group_by", "group", "day").aggregate(
-        events=both.referred.sum(),
-        censored=(1 - both.referred).sum(),
-        first_date=both.notification_date.min(),
-    )
+    timed, groupings = replace(breakdown, period=None).apply(timed, BY_RISK, "notification_date", CHILD)
+    counts = rollup(timed, ["events", "censored"], groupings, within=["day"])
+    return counts.drop("bucket_start", "bucket_end")
 
 
 def _groups(counts: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]:
@@ -139,17 +138,24 @@ def _frame(rows: list[dict[str, object]], period: tuple[date, date]) -> pd.DataF
     return frame.astype(types)[COLUMNS]
 
 
-def _period(counts: pd.DataFrame, as_of: date) -> tuple[date, date]:
-    first = counts["first_date"].min() if len(counts) else as_of
+def _period(events: ir.Table, as_of: date) -> tuple[date, date]:
+    """From the first index event (as_of when there is none) to as_of."""
+    index = events.filter(events.notification_date < as_of)
+    first = index.notification_date.min().execute()
+    first = as_of if first is None or pd.isna(first) else first
     return pd.Timestamp(first).date(), as_of
 
 
 def km_csc_referral(
-    events: ir.Table, referrals: ir.Table, as_of: date, window_days: int = 365
+    events: ir.Table,
+    referrals: ir.Table,
+    as_of: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> pd.DataFrame:
     """Rows of the tidy measures table (before disclosure control): 1 - S(t) at each time point
     with at least ``SURVIVAL_THRESHOLD`` at risk. Inputs as for :func:`survival_counts`."""
-    counts = survival_counts(events, referrals, as_of).execute()
+    counts = survival_counts(events, referrals, as_of, breakdown).execute()
     points = sorted({*TIME_POINTS, window_days})
     rows = []
     for group_by, group, day, hits, at_risk in _groups(counts):
@@ -162,7 +168,7 @@ def km_csc_referral(
             value = 1 - (survival[upto - 1] if upto else 1.0)
             n, d = hits[:upto].sum(), at_risk[0]
             rows.append(_row(KM_MEASURE, group_by, group, str(t), n, d, value))
-    return _frame(rows, _period(counts, as_of))
+    return _frame(rows, _period(events, as_of))
 
 
 def _km_median(day: np.ndarray, events: np.ndarray, at_risk: np.ndarray) -> float | None:
@@ -177,14 +183,18 @@ def _km_median(day: np.ndarray, events: np.ndarray, at_risk: np.ndarray) -> floa
 
 
 def time_to_first_referral(
-    events: ir.Table, referrals: ir.Table, as_of: date, window_days: int = 365
+    events: ir.Table,
+    referrals: ir.Table,
+    as_of: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
 ) -> pd.DataFrame:
     """Rows of the tidy measures table (before disclosure control): ``kaplan_meier_median`` and
     ``median_among_referred`` per group. Inputs as for :func:`survival_counts`."""
-    counts = survival_counts(events, referrals, as_of).execute()
+    counts = survival_counts(events, referrals, as_of, breakdown).execute()
     last_index = as_of - timedelta(days=window_days)
     complete = events.filter(events.notification_date <= last_index)
-    window = survival_counts(complete, referrals, as_of).execute()
+    window = survival_counts(complete, referrals, as_of, breakdown).execute()
     rows = []
     for group_by, group, day, hits, at_risk in _groups(counts):
         median = _km_median(day, hits, at_risk)
@@ -196,4 +206,4 @@ def time_to_first_referral(
         median = np.median(referred) if len(referred) else None
         rows.append(_row(MEDIAN_MEASURE, group_by, group, "median_among_referred", len(referred),
                          at_risk[0], median))  # fmt: skip
-    return _frame(rows, _period(counts, as_of))
+    return _frame(rows, _period(events, as_of))
