@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import ibis
 import pandas as pd
 import pytest
 from tests.lib import reference_pathways
-from tests.spec.conftest import ENGINES, _dated
+from tests.spec.conftest import SPEC_ENGINES, _connected, _dated, _engine
 
 from daeval.metrics.address_moves import address_moves
 
@@ -24,11 +23,8 @@ def _build(con, events: str, addresses: str, as_of: date, window_days: int = 365
 
 
 def _run_ibis(backend: str, *args) -> pd.DataFrame:
-    con = getattr(ibis, backend).connect()
-    try:
+    with _connected(backend) as con:
         return _build(con, *args).execute()
-    finally:
-        con.disconnect()
 
 
 def _on(engine: str):
@@ -50,11 +46,11 @@ def _on(engine: str):
     return run
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def moves(request):
     """moves(events, addresses, as_of, window_days) on one engine:
     {(group_by, group, category): (numerator, denominator)}."""
-    return _on(request.param)
+    return _on(_engine(request))
 
 
 EVENTS = (

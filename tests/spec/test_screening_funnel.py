@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import ibis
 import pandas as pd
 import pytest
 from tests.lib import reference_pathways
-from tests.spec.conftest import ENGINES, _dated
+from tests.spec.conftest import SPEC_ENGINES, _connected, _dated, _engine
 
 from daeval.metrics.screening import screening_funnel
 from daeval.study.screening import Screening
@@ -58,13 +57,10 @@ def _episodes(text: str) -> list[dict]:
 
 
 def _run_ibis(backend: str, referrals: str, episodes: str, screening: Screening, as_of: date):
-    con = getattr(ibis, backend).connect()
-    try:
+    with _connected(backend) as con:
         refs = con.create_table("csc_referrals", pd.DataFrame(_dated(referrals, "referral_date")))
         eps = con.create_table("service_episodes", pd.DataFrame(_episodes(episodes)))
         return screening_funnel(refs, eps, screening, as_of).execute()
-    finally:
-        con.disconnect()
 
 
 def _on(engine: str):
@@ -83,11 +79,11 @@ def _on(engine: str):
     return run
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def funnel(request):
     """funnel(referrals, episodes, screening, as_of) on one engine:
     {(group_by, group, category): (numerator, denominator)}."""
-    return _on(request.param)
+    return _on(_engine(request))
 
 
 def test_screened_within_the_window_at_the_site(funnel):
