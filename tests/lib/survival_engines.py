@@ -29,8 +29,10 @@ def tables(
     """``events`` and ``referrals`` as tables of ``con`` (typed even when empty or all blank)."""
 
     def table(name: str, rows: list[dict], schema: Schema) -> ir.Table:
-        frame = pd.DataFrame(rows, columns=list(schema.names))
-        return con.create_table(name, ibis.memtable(frame, schema=schema))
+        frame = ibis.memtable(pd.DataFrame(rows, columns=list(schema.names)), schema=schema)
+        if type(con).__name__ == "_SparkViews":  # Spark: a temporary view, as conftest makes
+            return con.con.create_view(name, frame, overwrite=True)  # type: ignore[attr-defined]
+        return con.create_table(name, frame)
 
     return table("events", events, EVENTS), table("referrals", referrals, REFERRALS)
 
@@ -38,11 +40,10 @@ def tables(
 def frame_on(backend: str, measure: str, events: list[dict], referrals: list[dict], *args):
     """The measure's frame, computed by Ibis on a fresh ``backend`` connection."""
     build = {"km_csc_referral": km_csc_referral, "time_to_first_referral": time_to_first_referral}
-    con = getattr(ibis, backend).connect()
-    try:
+    from tests.spec.conftest import _connected
+
+    with _connected(backend) as con:
         return build[measure](*tables(con, events, referrals), *args)
-    finally:
-        con.disconnect()
 
 
 def as_rows(frame: pd.DataFrame) -> Rows:

@@ -12,7 +12,7 @@ from lifelines import KaplanMeierFitter
 from pytest import approx
 from tests.lib import reference_survival
 from tests.lib.survival_engines import frame_on, runner
-from tests.spec.conftest import ENGINES, _dated
+from tests.spec.conftest import SPEC_ENGINES, _dated, _engine
 
 AS_OF = date(2021, 12, 31)
 
@@ -73,11 +73,11 @@ PADDING = "\n".join(f"p{i} | q{i} | 2020-01-01 | standard" for i in range(10))
 HEADER = "notification_id | child_key | notification_date | risk_level\n"
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def km(request):
     """km(events_text, referrals_text, as_of, window_days=365) on one engine:
     {(group_by, group, day): (referred by day, index events, 1 - S(day))}."""
-    run = runner(request.param, "km_csc_referral")
+    run = runner(_engine(request), "km_csc_referral")
     return lambda events, referrals, *args: run(
         _dated(events, "notification_date"), _dated(referrals, "referral_date"), *args
     )

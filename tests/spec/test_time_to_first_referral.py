@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from tests.lib import reference_survival
 from tests.lib.survival_engines import frame_on, runner, tables
-from tests.spec.conftest import ENGINES, _dated
+from tests.spec.conftest import SPEC_ENGINES, _dated, _engine
 from tests.spec.test_km_csc_referral import (
     AS_OF,
     BASE,
@@ -29,11 +29,11 @@ from daeval.metrics.csc_referral import csc_referral_within_window
 KM, AMONG = "kaplan_meier_median", "median_among_referred"
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=SPEC_ENGINES)
 def medians(request):
     """medians(events_text, referrals_text, as_of, window_days=365) on one engine:
     {(group_by, group, category): (numerator, denominator, median or None)}."""
-    run = runner(request.param, "time_to_first_referral")
+    run = runner(_engine(request), "time_to_first_referral")
     return lambda events, referrals, *args: run(
         _dated(events, "notification_date"), _dated(referrals, "referral_date"), *args
     )
