@@ -96,7 +96,9 @@ def survival_counts(
         events=referred,
         censored=1 - referred,
     )
-    timed, groupings = replace(breakdown, period=None).apply(timed, BY_RISK, "notification_date", CHILD)
+    timed, groupings = replace(breakdown, period=None).apply(
+        timed, BY_RISK, "notification_date", CHILD
+    )
     counts = rollup(timed, ["events", "censored"], groupings, within=["day"])
     return counts.drop("bucket_start", "bucket_end")
 
