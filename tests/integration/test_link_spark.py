@@ -27,7 +27,8 @@ def _clusters(ws: Workspace) -> set[frozenset[tuple[str, str]]]:
     return {frozenset(g) for g in groups.values()}
 
 
-def test_spark_and_duckdb_give_the_same_people(tmp_path):
+def test_spark_and_duckdb_give_the_same_people(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     generate(tmp_path / "raw", scale=0.2, seed=8)
     template = Workspace(tmp_path / "template")
     ingest_folder(tmp_path / "raw", template, TEST_KEY)
@@ -46,3 +47,5 @@ def test_spark_and_duckdb_give_the_same_people(tmp_path):
     people = _clusters(duck)
     assert len(people) < on_duckdb.records  # some records were joined
     assert _clusters(spark) == people
+    # Spark keeps its own warehouse folder out of the working directory.
+    assert not (tmp_path / "spark-warehouse").exists()

@@ -60,6 +60,9 @@ class SparkEngine:
 
         self.con = con
         master = os.environ.get("SPARK_MASTER", "local[2]")
+        # Intermediate tables go to Parquet here, which keeps the driver's memory small; Spark's
+        # own warehouse folder goes here too, not into the working directory.
+        self.checkpoints = tempfile.mkdtemp(prefix="daeval-spark-")
         self.spark = (
             SparkSession.builder.master(master)
             .appName("daeval-link")
@@ -69,12 +72,11 @@ class SparkEngine:
             .config("spark.default.parallelism", str(partitions))
             .config("spark.ui.enabled", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.sql.warehouse.dir", os.path.join(self.checkpoints, "warehouse"))
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
         logging.getLogger("py4j").setLevel(logging.ERROR)
-        # Intermediate tables go to Parquet here, which keeps the driver's memory small.
-        self.checkpoints = tempfile.mkdtemp(prefix="daeval-spark-")
         self.spark.sparkContext.setCheckpointDir(self.checkpoints)
         self.db_api = SparkAPI(
             spark_session=self.spark,
