@@ -10,7 +10,11 @@ import pandas as pd
 import pytest
 
 from daeval.metrics.groupings import Breakdown, person_attributes
-from daeval.metrics.time_to_referral import km_csc_referral, time_to_first_referral
+from daeval.metrics.time_to_referral import (
+    km_csc_referral,
+    survival_measures,
+    time_to_first_referral,
+)
 
 AS_OF = date(2021, 12, 31)
 
@@ -60,4 +64,20 @@ def test_a_subgroups_rows_are_those_of_its_children_alone(measure, seed):
             rows.drop(columns=["period_start", "period_end"]).reset_index(drop=True),
             expected.drop(columns=["period_start", "period_end"]).reset_index(drop=True),
         )
+    con.disconnect()
+
+
+def test_both_measures_at_once_give_the_rows_of_each():
+    people, events, referrals, _ = _tables(3)
+    con = ibis.duckdb.connect()
+    breakdown = Breakdown(
+        attributes=person_attributes(con.create_table("people", people)), subgroups=("sex",)
+    )
+    index, refs = con.create_table("events", events), con.create_table("referrals", referrals)
+    both = survival_measures(index, refs, AS_OF, 365, breakdown)
+    each = pd.concat(
+        [m(index, refs, AS_OF, 365, breakdown) for m in (km_csc_referral, time_to_first_referral)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(both, each)
     con.disconnect()

@@ -24,7 +24,7 @@ subgroup.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -80,13 +80,12 @@ class Breakdown:
     subgroups: tuple[str, ...] = SUBGROUPS
     period: str | None = None
     comparison: Comparison | None = None
-    extra: tuple[Grouping, ...] = field(default=())
 
     def apply(
         self, events: ir.Table, native: Sequence[Grouping], on: str, subject: Subject | None
     ) -> tuple[ir.Table, list[Grouping]]:
         """``events`` with the breakdown's columns, and every grouping to count them by."""
-        groupings = [*native, *self.extra]
+        groupings = list(native)
         by_area = self.comparison is not None and self.comparison.by == "area"
         if subject is not None and self.attributes is not None and (self.subgroups or by_area):
             events = with_attributes(events, self.attributes, subject, on)

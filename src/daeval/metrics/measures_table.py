@@ -32,7 +32,7 @@ from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
 from daeval.metrics.screening import STAGES as SCREENING
 from daeval.metrics.screening import screening_funnel
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
-from daeval.metrics.time_to_referral import km_csc_referral, time_to_first_referral
+from daeval.metrics.time_to_referral import survival_measures
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
@@ -255,8 +255,7 @@ def _within_window(
     referred = referrals.select("child_key", "referral_date")
     frames = [
         csc_referral_within_window(events, referred, as_of, window_days, breakdown).execute(),
-        km_csc_referral(events, referred, as_of, window_days, breakdown),
-        time_to_first_referral(events, referred, as_of, window_days, breakdown),
+        survival_measures(events, referred, as_of, window_days, breakdown),
     ]
     if "addresses" in loaded:
         addresses = con.table("addresses")

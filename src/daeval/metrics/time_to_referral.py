@@ -158,6 +158,10 @@ def km_csc_referral(
     """Rows of the tidy measures table (before disclosure control): 1 - S(t) at each time point
     with at least ``SURVIVAL_THRESHOLD`` at risk. Inputs as for :func:`survival_counts`."""
     counts = survival_counts(events, referrals, as_of, breakdown).execute()
+    return _frame(_km_rows(counts, window_days), _period(events, as_of))
+
+
+def _km_rows(counts: pd.DataFrame, window_days: int) -> list[dict[str, object]]:
     points = sorted({*TIME_POINTS, window_days})
     rows = []
     for group_by, group, day, hits, at_risk in _groups(counts):
@@ -170,7 +174,7 @@ def km_csc_referral(
             value = 1 - (survival[upto - 1] if upto else 1.0)
             n, d = hits[:upto].sum(), at_risk[0]
             rows.append(_row(KM_MEASURE, group_by, group, str(t), n, d, value))
-    return _frame(rows, _period(events, as_of))
+    return rows
 
 
 def _km_median(day: np.ndarray, events: np.ndarray, at_risk: np.ndarray) -> float | None:
@@ -194,6 +198,33 @@ def time_to_first_referral(
     """Rows of the tidy measures table (before disclosure control): ``kaplan_meier_median`` and
     ``median_among_referred`` per group. Inputs as for :func:`survival_counts`."""
     counts = survival_counts(events, referrals, as_of, breakdown).execute()
+    rows = _median_rows(counts, events, referrals, as_of, window_days, breakdown)
+    return _frame(rows, _period(events, as_of))
+
+
+def survival_measures(
+    events: ir.Table,
+    referrals: ir.Table,
+    as_of: date,
+    window_days: int = 365,
+    breakdown: Breakdown = NO_BREAKDOWN,
+) -> pd.DataFrame:
+    """The rows of both :func:`km_csc_referral` and :func:`time_to_first_referral`, counting the
+    index events' times once for both."""
+    counts = survival_counts(events, referrals, as_of, breakdown).execute()
+    rows = _km_rows(counts, window_days)
+    rows += _median_rows(counts, events, referrals, as_of, window_days, breakdown)
+    return _frame(rows, _period(events, as_of))
+
+
+def _median_rows(
+    counts: pd.DataFrame,
+    events: ir.Table,
+    referrals: ir.Table,
+    as_of: date,
+    window_days: int,
+    breakdown: Breakdown,
+) -> list[dict[str, object]]:
     last_index = as_of - timedelta(days=window_days)
     complete = events.filter(events.notification_date <= last_index)
     window = survival_counts(complete, referrals, as_of, breakdown).execute()
@@ -208,4 +239,4 @@ def time_to_first_referral(
         median = np.median(referred) if len(referred) else None
         rows.append(_row(MEDIAN_MEASURE, group_by, group, "median_among_referred", len(referred),
                          at_risk[0], median))  # fmt: skip
-    return _frame(rows, _period(events, as_of))
+    return rows
