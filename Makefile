@@ -34,6 +34,7 @@ bench: $(VENV)/.synced
 
 docs: $(VENV)/.synced
 	$(VENV)/bin/python -m daeval.model.reference > docs/reference/model.md
+	$(VENV)/bin/python -m daeval.instruments.page > docs/instruments.md
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

@@ -73,6 +73,15 @@ def test_no_suppressed_cell_of_the_demo_can_be_recovered_by_subtraction(demo):
             sets[("groups", r["measure"], r["group_by"], r["category"], *period)].append(r)
         if r["measure"] == "risk_trajectory":
             sets[("classes", r["group_by"], r["group"], *period)].append(r)
+        # The change classes of one instrument add up to its people.
+        instrument, _, part = r["category"].partition(":")
+        if r["measure"] in ("reliable_change", "clinical_change") and part not in (
+            "mean_change",
+            "effect_size",
+        ):
+            sets[("classes", r["measure"], instrument, r["group_by"], r["group"], *period)].append(
+                r
+            )
     for key, members in sets.items():
         hidden = [m for m in members if m["suppressed"] == "true"]
         assert len(hidden) != 1 or len(members) == 1, (key, members)
@@ -139,3 +148,25 @@ def test_demo_links_people_before_measuring_and_deletes_the_staging_area(demo):
     ).fetchall()[0]
     assert people == keyed and keys < people
     assert (study / "outputs" / "linkage_weights.svg").exists()
+
+
+def test_demo_page_has_an_outcomes_section_from_the_controlled_change_figures(demo):
+    study, _ = demo
+    with (study / "study" / "outputs" / "measures.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    means = {
+        r["category"].split(":")[0]: r
+        for r in rows
+        if r["measure"] == "reliable_change" and r["group_by"] == "all"
+        and r["category"].endswith(":mean_change") and r["suppressed"] == "false"
+    }  # fmt: skip
+    # The synthetic sites use PHQ-9, GAD-7, CRIES, IES-R, SCORE-15, CORE-10, DASH and SWEMWBS.
+    assert {"PHQ9", "CORE10", "SWEMWBS", "CRIES8"} <= set(means)
+    html = (study / "study" / "outputs" / "index.html").read_text(encoding="utf-8")
+    section = html.split('id="outcomes"', 1)[1].split("<h2>", 1)[0]
+    for code, row in means.items():
+        shown = f"{float(row['value']):.2f} ({float(row['ci_lower']):.2f} to {float(row['ci_upper']):.2f})"
+        assert f"({code})" in section and shown in section, code
+    # People who complete improve on average in the synthetic data: the scores fall (or, for
+    # SWEMWBS, where higher is better, rise).
+    assert float(means["PHQ9"]["value"]) < 0 < float(means["SWEMWBS"]["value"])

@@ -377,3 +377,37 @@ def test_linkage_features_go_to_the_staging_file_not_the_warehouse(folder, tmp_p
         ("csc", "ZOE"),
         ("police", "AMELIA"),
     ]
+
+
+def test_answers_an_instrument_cannot_take_are_quarantined(tmp_path):
+    data = tmp_path / "data"
+    write_table(data, "people", "source | person_id\nservice:fbs | s1")
+    write_table(
+        data,
+        "measure_responses",
+        """
+        response_id | source      | person_id | instrument | timepoint | item  | value
+        a1          | service:fbs | s1        | PHQ9       | baseline  | 1     | 3
+        a2          | service:fbs | s1        | phq9       | baseline  | 2     | 4
+        a3          | service:fbs | s1        | PHQ9       | baseline  | 10    | 1
+        a4          | service:fbs | s1        | CRIES8     | baseline  | 1     | 2
+        a5          | service:fbs | s1        | CRIES8     | baseline  | 2     | 5
+        a6          | service:fbs | s1        | SDQ        | baseline  | total | 41
+        a7          | service:fbs | s1        | SDQ        | baseline  | peer  | 10
+        a8          | service:fbs | s1        | DASH       | baseline  | professional_judgement | 1
+        """,
+    )
+    ws = Workspace(tmp_path / "ws")
+    ingest(data, ws)
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    assert con.sql(
+        "SELECT line, column_name, rule, value FROM quarantine ORDER BY 1"
+    ).fetchall() == [
+        (2, "value", "instrument_answer", "4"),  # PHQ-9 answers run 0-3 (a lower-case code too)
+        (3, "item", "instrument_answer", "10"),  # PHQ-9 has nine items
+        (4, "value", "instrument_answer", "2"),  # CRIES answers are 0, 1, 3 or 5
+        (6, "value", "instrument_answer", "41"),  # an SDQ total runs 0-40
+    ]
+    assert sorted(con.sql("SELECT instrument, item, value FROM measure_responses").fetchall()) == [
+        ("CRIES8", "2", 5), ("DASH", "professional_judgement", 1), ("PHQ9", "1", 3), ("SDQ", "peer", 10)
+    ]  # fmt: skip

@@ -280,3 +280,77 @@ def by_factor(request):
             _as_referrals(refs), records(done), start, end
         )
     return _on_ibis(request.param, "re_referral_by_factor", _factor_on)
+
+
+ANSWER_SCHEMA = {
+    "source": "string",
+    "person_id": "string",
+    "instrument": "string",
+    "timepoint": "string",
+    "administered_date": "date",
+    "respondent": "string",
+    "item": "string",
+    "value": "float64",
+}
+
+
+def answers_frame(rows: list[dict]) -> pd.DataFrame:
+    """measure_responses rows (source, person_id, instrument, timepoint, respondent, item, value;
+    administered_date optional) as a frame with the columns scoring reads."""
+    frame = pd.DataFrame(
+        [{"administered_date": date(2024, 1, 1), **r} for r in rows],
+        columns=list(ANSWER_SCHEMA),
+    )
+    return frame.astype({"value": "float64"})
+
+
+def answers_table(rows: list[dict]):
+    """The same rows as an Arrow table with the column types set (a column may be all empty)."""
+    import pyarrow as pa
+
+    schema = ibis.schema(ANSWER_SCHEMA).to_pyarrow()
+    return pa.Table.from_pandas(answers_frame(rows), schema=schema, preserve_index=False)
+
+
+def _scores_on(backend: str, library):
+    from daeval.instruments.scoring import score_administrations
+
+    def run(rows: list[dict]) -> dict:
+        with _connected(backend) as con:
+            table = con.create_table("answers", answers_table(rows))
+            result = score_administrations(table, library).execute()
+        out = {}
+        for rec in result.to_dict("records"):
+            key = tuple(rec[c] for c in ("source", "person_id", "instrument", "timepoint"))
+            respondent = rec["respondent"]
+            key += (None if respondent is None or pd.isna(respondent) else respondent,)
+            out[key] = {k: _plain(v) for k, v in rec.items() if k not in ANSWER_SCHEMA}
+        return out
+
+    return run
+
+
+def _plain(value):
+    """NaN and NA as None, numpy scalars as Python ones, so results compare with ``==``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+@pytest.fixture(params=SPEC_ENGINES)
+def scores(request):
+    """scores(rows, library=None) on one engine: {(source, person_id, instrument, timepoint,
+    respondent): {score, valid, n_missing, prorated, band, above_cutoff, score_<subscale>, ...}}."""
+    from tests.lib import reference_scoring
+
+    from daeval.instruments.library import builtin_library
+
+    engine = _engine(request)
+
+    def run(rows: list[dict], library=None):
+        library = library or builtin_library()
+        if engine == "reference":
+            return reference_scoring.score(answers_frame(rows).to_dict("records"), library)
+        return _scores_on(engine, library)(rows)
+
+    return run

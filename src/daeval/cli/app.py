@@ -260,6 +260,65 @@ def measures(
 
 
 @app.command()
+def score(
+    responses: Annotated[
+        Path, typer.Argument(help="Questionnaire answers: a measure_responses CSV (long format).")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the scores (CSV).")],
+    problems_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--problems",
+            help="Where to list answers that could not be scored (default: beside --out).",
+        ),
+    ] = None,
+    change_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--change", help="Also write each person's change from baseline to end, classified."
+        ),
+    ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings", help="A YAML file with an instruments: section (a study.yaml will do)."
+        ),
+    ] = None,
+) -> None:
+    """Score questionnaire answers: one row per person, instrument, timepoint and respondent.
+
+    Answers that cannot be scored (an unknown instrument or item, a value the item cannot take,
+    an item answered twice) are listed with file, line, column and reason, and their
+    questionnaire is marked not valid instead of being scored.
+    """
+    from daeval.instruments.score_file import score_file, write_csv
+    from daeval.instruments.settings import default_settings, read_settings_file
+
+    if not responses.exists():
+        raise UnusableFileError(f"{responses}: no such file")
+    settings = read_settings_file(settings_file) if settings_file else default_settings()
+    with step_progress(err, "Score") as progress:
+        progress("scoring")
+        result = score_file(responses, settings, with_change=change_file is not None)
+    problems_file = problems_file or out_file.with_name(f"{out_file.stem}.problems.csv")
+    write_csv(result.scores, out_file)
+    write_csv(result.problems, problems_file)
+    if change_file is not None and result.change is not None:
+        write_csv(result.change, change_file)
+        out.print(f"Change: {change_file}")
+    valid = int(result.scores["valid"].sum())
+    out.print(
+        f"{result.answers_read} answers read; {len(result.scores)} questionnaires scored, "
+        f"{valid} valid"
+    )
+    if len(result.problems):
+        err.print(
+            f"[yellow]{len(result.problems)} problems with the answers: see {problems_file}[/]"
+        )
+    out.print(f"Scores: {out_file}")
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path(
         "demo"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from daeval.model import Column, Kind, Table
-from daeval.model.codes import CodeList
+from daeval.model.codes import INSTRUMENT, CodeList
 
 INTEGER_PATTERN = r"^[+-]?[0-9]+$"
 DATE_FORMAT = "%Y-%m-%d"
@@ -223,6 +223,47 @@ def duplicate_violations(stage: str, table: Table) -> str | None:
     )
 
 
+def answer_violations(stage: str) -> str:
+    """Questionnaire answers the instrument cannot take: an item it does not have, or a value
+    outside its answers (for a licensed tool's score, outside the score's range). Answers to an
+    instrument that is not a code of the registry are left to the code-list rule."""
+    from daeval.instruments.library import builtin_library
+
+    rows = []
+    for code, instrument in builtin_library().items():
+        if instrument.score_only is not None:
+            for name, (low, high) in instrument.score_only.ranges.items():
+                top = "NULL" if high is None else f"{high!r}"
+                rows.append(f"({literal(code)}, {literal(name)}, NULL, {low!r}, {top})")
+            continue
+        assert instrument.items and instrument.responses
+        answers = ", ".join(f"{v!r}" for v in instrument.responses.values)
+        items = [str(i) for i in range(1, instrument.items.count + 1)]
+        rows += [f"({literal(code)}, {literal(i)}, [{answers}], NULL, NULL)" for i in items]
+        for name, values in instrument.recorded.items():
+            listed = ", ".join(f"{v!r}" for v in values)
+            rows.append(f"({literal(code)}, {literal(name)}, [{listed}], NULL, NULL)")
+    code = canonical_code_sql(cell("instrument"), INSTRUMENT)
+    allowed = (
+        "(a.answers IS NOT NULL AND list_contains(a.answers::DOUBLE[], s._value)) OR "
+        "(a.answers IS NULL AND s._value >= a.low AND (a.high IS NULL OR s._value <= a.high))"
+    )
+    staged = (
+        f"SELECT _rid, _line, {code} AS _instrument, {cell('item')} AS _item, "
+        f"TRY_CAST({cell('value')} AS DOUBLE) AS _value, {cell('value')} AS _text FROM {stage}"
+    )
+    return (
+        "SELECT s._rid, s._line, CASE WHEN a.item IS NULL THEN 'item' ELSE 'value' END AS "
+        "column_name, 'instrument_answer' AS rule, CASE WHEN a.item IS NULL THEN "
+        "'not an item of ' || s._instrument ELSE 'not an answer ' || s._instrument || ' item ' "
+        "|| a.item || ' can take' END AS reason, CASE WHEN a.item IS NULL THEN s._item "
+        f"ELSE s._text END AS value FROM ({staged}) AS s "
+        f"LEFT JOIN (VALUES {', '.join(rows)}) AS a(instrument, item, answers, low, high) "
+        "ON s._instrument = a.instrument AND s._item = a.item "
+        f"WHERE s._instrument IS NOT NULL AND s._value IS NOT NULL AND (a.item IS NULL OR NOT ({allowed}))"
+    )
+
+
 def row_violations_sql(stage: str, table: Table, present: set[str], today: str) -> str:
     """Every violation of the row-level rules in a staged file, as one query."""
     rules = [Rule(READER_RULE_NAME, None, "_problem IS NOT NULL", "")]
@@ -235,6 +276,8 @@ def row_violations_sql(stage: str, table: Table, present: set[str], today: str) 
             parts.append(code_set_violations(stage, column))
     rules += table_rules(table, present, today)
     parts.insert(0, single_scan_violations(stage, rules))
+    if table.name == "measure_responses" and {"instrument", "item", "value"} <= present:
+        parts.append(answer_violations(stage))
     duplicates = duplicate_violations(stage, table)
     if duplicates:
         parts.append(duplicates)

@@ -26,7 +26,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from daeval.metrics.groupings import PHASES
 from daeval.model.measure_row import MeasureRow
-from daeval.privacy.disclosure_control import STATISTICS, WHOLE_ROWS
+from daeval.privacy.disclosure_control import WHOLE_ROWS, is_statistic
 
 NOT_PROPORTIONS = {("address_moves", "moves_per_child")}
 """(measure, category) rows whose value is a mean, not a share of the people counted."""
@@ -37,7 +37,7 @@ DID = "difference_in_differences"
 
 def _comparable(row: MeasureRow) -> bool:
     return (
-        row.measure not in STATISTICS
+        not is_statistic(row)
         and (row.measure, row.category) not in NOT_PROPORTIONS
         and (row.measure, row.category) not in WHOLE_ROWS
     )

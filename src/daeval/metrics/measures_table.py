@@ -15,6 +15,7 @@ import pandas as pd
 
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
+from daeval.instruments.settings import settings_from
 from daeval.metrics.address_moves import CATEGORIES as MOVES
 from daeval.metrics.address_moves import address_moves
 from daeval.metrics.comparisons import comparison_rows
@@ -27,6 +28,7 @@ from daeval.metrics.post_separation import post_separation_share
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.re_referral_factor import re_referral_by_factor
+from daeval.metrics.reliable_change import change_frame
 from daeval.metrics.repeat_notification import repeat_notification_rate
 from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
 from daeval.metrics.screening import STAGES as SCREENING
@@ -87,11 +89,17 @@ def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
                 period_start=pd.Timestamp(rec["period_start"]).date(),
                 period_end=pd.Timestamp(rec["period_end"]).date(),
                 numerator=int(rec["numerator"]),
-                denominator=int(rec["denominator"]),
+                denominator=None if pd.isna(rec["denominator"]) else int(rec["denominator"]),
                 value=None if pd.isna(rec["value"]) else float(rec["value"]),
+                ci_lower=_number(rec.get("ci_lower")),
+                ci_upper=_number(rec.get("ci_upper")),
             )
         )
     return out
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[call-overload, arg-type]
 
 
 COMPARISON_GROUPS = ("difference", "difference_in_differences")
@@ -202,6 +210,11 @@ def compute_measures(
             screening = read_screening(workspace.study_file)
             if screening is not None:
                 frames.append(_screening(con, keyed, screening, as_of))
+        if "measure_responses" in loaded:
+            settings = settings_from(
+                document.get("instruments"), f"{workspace.study_file.name} instruments"
+            )
+            frames.append(change_frame(con.table("measure_responses"), settings, as_of, breakdown))
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     rows = suppress_small_counts(_ordered(_rows_from_frame(frame)), policy)
     rows = _ordered(rows + comparison_rows(rows))

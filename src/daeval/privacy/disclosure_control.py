@@ -49,6 +49,16 @@ STATISTICS = frozenset({"km_csc_referral", "time_to_first_referral"})
 denominator: it cannot be recomputed from rounded counts, so it is kept, to
 ``STATISTIC_DECIMALS`` places, when the counts behind it pass, and suppressed with them."""
 
+STATISTIC_SUFFIXES = {"reliable_change": (":mean_change", ":effect_size")}
+"""Measures with some statistic rows among their ratios, by the end of the category's name."""
+
+
+def is_statistic(row: MeasureRow) -> bool:
+    """Whether the row's value is a statistic (see STATISTICS), not numerator / denominator."""
+    suffixes = STATISTIC_SUFFIXES.get(row.measure, ())
+    return row.measure in STATISTICS or (row.category or "").endswith(suffixes)
+
+
 WHOLE_ROWS = {("service_funnel", "referred")}
 """(measure, category) of rows whose numerator is their denominator by definition: the complement
 is always zero and tells nothing, so only the count itself is checked."""
@@ -73,14 +83,25 @@ PARTS_OF_A_WHOLE = {
 recovered as the denominator less the others."""
 PARTS_BY_PREFIX = {"screening_funnel": "ineligible:"}
 """The same, for categories named by a prefix (the reasons for ineligibility split the ineligible)."""
+PARTS_OF_EACH = {
+    "reliable_change": ("reliably_improved", "unchanged", "reliably_deteriorated"),
+    "clinical_change": ("recovered", "improved", "unchanged", "deteriorated"),
+}
+"""The same, for categories ``<whole>:<part>``: the classes of one instrument split its people."""
 
 
-def _part_of_a_whole(row: MeasureRow) -> bool:
+def _whole_of(row: MeasureRow) -> str | None:
+    """The whole a row's category is one part of (None when it is not a part)."""
     category = row.category or ""
     prefix = PARTS_BY_PREFIX.get(row.measure)
-    return category in PARTS_OF_A_WHOLE.get(row.measure, ()) or bool(
+    if category in PARTS_OF_A_WHOLE.get(row.measure, ()) or (
         prefix and category.startswith(prefix)
-    )
+    ):
+        return ""
+    whole, _, part = category.rpartition(":")
+    if whole and part in PARTS_OF_EACH.get(row.measure, ()):
+        return whole
+    return None
 
 
 def _partitions(rows: list[MeasureRow]) -> list[list[int]]:
@@ -103,8 +124,9 @@ def _partitions(rows: list[MeasureRow]) -> list[list[int]]:
             sets[("groups", row.measure, row.group_by, row.category, *period)].append(i)
         if period != widest[(row.measure, row.group_by, row.group, row.category)]:
             sets[("periods", row.measure, row.group_by, row.group, row.category)].append(i)
-        if _part_of_a_whole(row):
-            sets[("categories", row.measure, row.group_by, row.group, *period)].append(i)
+        whole = _whole_of(row)
+        if whole is not None:
+            sets[("categories", row.measure, whole, row.group_by, row.group, *period)].append(i)
     return list(sets.values())
 
 
@@ -144,8 +166,21 @@ def _controlled(row: MeasureRow, hide: bool, policy: DisclosurePolicy) -> Measur
     if hide or row.numerator is None:
         return replace(row, numerator=None, denominator=denominator, value=None, suppressed=True)
     numerator = round_to_base(row.numerator, policy.rounding_base)
-    if row.measure in STATISTICS:
+    if is_statistic(row):
         value = None if row.value is None else round(row.value, STATISTIC_DECIMALS)
+        low, high = (
+            None if v is None else round(v, STATISTIC_DECIMALS)
+            for v in (row.ci_lower, row.ci_upper)
+        )
+        return replace(
+            row,
+            numerator=numerator,
+            denominator=denominator,
+            value=value,
+            suppressed=False,
+            ci_lower=low,
+            ci_upper=high,
+        )
     else:
         value = numerator / denominator if denominator else None
     return replace(row, numerator=numerator, denominator=denominator, value=value, suppressed=False)
