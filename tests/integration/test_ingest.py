@@ -411,3 +411,30 @@ def test_answers_an_instrument_cannot_take_are_quarantined(tmp_path):
     assert sorted(con.sql("SELECT instrument, item, value FROM measure_responses").fetchall()) == [
         ("CRIES8", "2", 5), ("DASH", "professional_judgement", 1), ("PHQ9", "1", 3), ("SDQ", "peer", 10)
     ]  # fmt: skip
+
+
+def test_a_key_repeated_in_a_second_file_of_the_same_table_is_quarantined(tmp_path):
+    from daeval.ingest.mapping import load_data_sources
+
+    data = tmp_path / "data"
+    header = "referral_id | child_id | la_code | referral_date"
+    write_table(data, "first", f"{header}\nr1 | c1 | 900 | 2020-01-01\nr2 | c2 | 900 | 2020-02-01")
+    write_table(data, "second", f"{header}\nr2 | c2 | 900 | 2020-02-01\nr3 | c3 | 900 | 2020-03-01")
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        "data_sources:\n"
+        "  - {file: first.csv, table: csc_referrals}\n"
+        "  - {file: second.csv, table: csc_referrals}\n",
+        encoding="utf-8",
+    )
+    ws = Workspace(tmp_path / "ws")
+    report = ingest(data, ws, sources=load_data_sources(study))
+    loads = {r.file_name: (r.rows_read, r.rows_loaded, r.rows_quarantined) for r in report.loads}
+    assert loads == {"first.csv": (2, 2, 0), "second.csv": (2, 1, 1)}
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    assert con.sql(
+        "SELECT count(*), count(DISTINCT referral_id) FROM csc_referrals"
+    ).fetchall() == [(3, 3)]
+    assert con.sql("SELECT file_name, line, rule, reason FROM quarantine").fetchall() == [
+        ("second.csv", 1, "duplicate_key", "repeats the key (referral_id) of a row in first.csv")
+    ]

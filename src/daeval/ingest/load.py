@@ -319,6 +319,29 @@ class _Run:
                     f"{quote('_p_' + column.name)} NOT IN ({' UNION ALL '.join(targets)})"
                 )
 
+    def check_duplicates_across_files(self) -> None:
+        """Quarantine rows repeating the key of a good row in an earlier file of the same table
+        in this run (within one file, ``duplicate_violations`` has already kept the first)."""
+        for i, stage in enumerate(self.stages):
+            table = TABLES[stage.table]
+            earlier = [s for s in self.stages[:i] if s.table == stage.table]
+            if not table.key or not earlier:
+                continue
+
+            # Pseudonymised key columns are compared by their pseudonyms.
+            keys = [quote("_p_" + k if table.column(k).pseudonym else k) for k in table.key]
+            for before in earlier:
+                if any(k not in before.columns or k not in stage.columns for k in table.key):
+                    continue
+                match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
+                reason = f"repeats the key ({', '.join(table.key)}) of a row in {before.origin}"
+                self.con.execute(
+                    f"INSERT INTO {stage.name}_bad SELECT s._rid, s._line, "
+                    f"{literal(table.key[-1])}, 'duplicate_key', {literal(reason)}, NULL "
+                    f"FROM {stage.name} AS s WHERE EXISTS (SELECT 1 FROM {self._good(before)} "
+                    f"AS e WHERE {match})"
+                )
+
     def load(self, paths: dict[str, Path], report: IngestReport) -> None:
         """Replace the tables fed by this run, record quarantine and loads (inside a transaction)."""
         load_id = scalar(self.con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
@@ -454,6 +477,7 @@ def ingest_folder(
             fed = {s.table for s in run.stages}
             report.absent_tables = [t for t in TABLES if t not in fed]
             run.check_references(report)
+            run.check_duplicates_across_files()
             con.execute("BEGIN TRANSACTION")
             try:
                 say("loading")
