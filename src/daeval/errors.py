@@ -43,3 +43,16 @@ class StudyFileError(DaevalError):
     """The study file (study.yaml) cannot be used as written."""
 
     exit_code = 15
+
+
+class AllocationRefusedError(DaevalError):
+    """An allocation or trial set-up refused: a participant already randomised, a level or factor
+    the trial does not have, a sequence used up, a trial that exists already or not at all."""
+
+    exit_code = 20
+
+
+class AuditFailedError(DaevalError):
+    """The audit log does not match the sealed allocation: a line edited, deleted or added."""
+
+    exit_code = 21

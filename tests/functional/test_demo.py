@@ -170,3 +170,37 @@ def test_demo_page_has_an_outcomes_section_from_the_controlled_change_figures(de
     # People who complete improve on average in the synthetic data: the scores fall (or, for
     # SWEMWBS, where higher is better, rise).
     assert float(means["PHQ9"]["value"]) < 0 < float(means["SWEMWBS"]["value"])
+
+
+def test_design_questions_are_answered_for_the_demo_workspace(demo):
+    import json
+    import subprocess
+    import sys
+
+    study, _ = demo
+
+    def design(*args: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-m", "daeval", "design", *args, "--json"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    workspace = str(study / "study")
+    projection = design("recruitment", "--workspace", workspace, "--site", "sat", "--target", "40")
+    assert set(projection["stages"]) == {
+        "eligible", "contacted", "accepted", "consented", "completed", "followed_up"
+    }  # fmt: skip
+    low, high = projection["months_80_interval"]
+    assert low <= projection["months_median"] <= high
+    # Released stage counts pass disclosure control (none from 1 to 7, the rest multiples of 5).
+    for stage in projection["stages"].values():
+        for count in (stage["reached"], stage["of"]):
+            assert count is None or (count > 7 and count % 5 == 0)
+    fit = design("fit", "--workspace", workspace)
+    assert fit["sites"] == 4 and [d["design"] for d in fit["designs"]] == [
+        "individual", "practitioner", "site", "stepped_wedge"
+    ]  # fmt: skip
+    mdes = {d["design"]: d["mdes"] for d in fit["designs"]}
+    assert mdes["individual"] < mdes["practitioner"] < mdes["site"]

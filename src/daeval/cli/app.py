@@ -363,6 +363,17 @@ def demo(
     out.print(f"Report: {page.resolve()}")
 
 
+def _sub_apps() -> None:
+    from daeval.design.cli import design_app
+    from daeval.design.randomise_cli import randomise_app
+
+    app.add_typer(design_app, name="design")
+    app.add_typer(randomise_app, name="randomise")
+
+
+_sub_apps()
+
+
 def main() -> None:
     try:
         app()
