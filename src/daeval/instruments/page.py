@@ -89,7 +89,7 @@ def _threshold(rule: ChangeRule) -> str:
     return f"{rule.threshold:.2f} points{level}"
 
 
-def _cite(c: Cited | None, i: Instrument) -> str:
+def _cite(c: Cited | None) -> str:
     if c is None:
         return ""
     if c.source:
@@ -103,7 +103,7 @@ def _section(i: Instrument) -> list[str]:
     lines.append(
         f"- Licence: {i.licence.status.value.replace('_', ' ')}. {i.licence.statement.strip()}"
         + (f" {i.licence.copyright}" if i.licence.copyright else "")
-        + _cite(i.licence, i)
+        + _cite(i.licence)
     )
     lines.append(
         "- Item wording: shipped."
@@ -111,17 +111,17 @@ def _section(i: Instrument) -> list[str]:
         else "- Item wording: not shipped."
     )
     direction = "higher is worse" if i.higher_is_worse else "higher is better"
-    lines.append(f"- Direction: {direction}.{_cite(i.direction_cited, i)}")
+    lines.append(f"- Direction: {direction}.{_cite(i.direction_cited)}")
     if i.items and i.responses:
         values = ", ".join(f"{v:g}" for v in i.responses.values)
-        lines.append(f"- Items: {i.items.count}; answers {values}.{_cite(i.responses, i)}")
+        lines.append(f"- Items: {i.items.count}; answers {values}.{_cite(i.responses)}")
     if i.reverse:
         lines.append(
-            f"- Reverse-keyed items: {', '.join(map(str, i.reverse))}.{_cite(i.reverse_cited, i)}"
+            f"- Reverse-keyed items: {', '.join(map(str, i.reverse))}.{_cite(i.reverse_cited)}"
         )
     for name, members in i.subscales.items():
         lines.append(
-            f"- Subscale {name}: items {', '.join(map(str, members))}.{_cite(i.subscales_cited, i)}"
+            f"- Subscale {name}: items {', '.join(map(str, members))}.{_cite(i.subscales_cited)}"
         )
     for name, answers in i.recorded.items():
         listed = ", ".join(f"{v:g}" for v in answers)
@@ -131,23 +131,23 @@ def _section(i: Instrument) -> list[str]:
             top = "" if high is None else f"{high:g}"
             lines.append(f"- Score {name}: {low:g} to {top or 'no fixed maximum'}.")
     else:
-        lines.append(f"- Score: {_score(i)}.{_cite(i.scoring, i)}")
-        lines.append(f"- Missing items: {_missing(i)}.{_cite(i.missing, i)}")
+        lines.append(f"- Score: {_score(i)}.{_cite(i.scoring)}")
+        lines.append(f"- Missing items: {_missing(i)}.{_cite(i.missing)}")
     if i.bands:
         bands = ", ".join(f"{b.label} from {b.lower:g}" for b in i.bands.levels)
-        lines.append(f"- Bands: {bands}.{_cite(i.bands, i)}")
+        lines.append(f"- Bands: {bands}.{_cite(i.bands)}")
     if i.cutoff:
-        lines.append(f"- Cut-off: {i.cutoff.value:g}, {i.cutoff.meaning}.{_cite(i.cutoff, i)}")
+        lines.append(f"- Cut-off: {i.cutoff.value:g}, {i.cutoff.meaning}.{_cite(i.cutoff)}")
     if i.reliability:
         lines.append(
             f"- Reliability: {i.reliability.kind.replace('_', '-')} {i.reliability.value:g}."
-            f"{_cite(i.reliability, i)}"
+            f"{_cite(i.reliability)}"
         )
     for label, norm in (("Clinical", i.norms.clinical), ("General-population", i.norms.general)):
         if norm:
             n = f", n {norm.n}" if norm.n else ""
             lines.append(
-                f"- {label} norms: mean {norm.mean:g}, SD {norm.sd:g}{n} ({norm.sample}).{_cite(norm, i)}"
+                f"- {label} norms: mean {norm.mean:g}, SD {norm.sd:g}{n} ({norm.sample}).{_cite(norm)}"
             )
     cutoffs = clinical_cutoffs(i)
     if any(k in cutoffs for k in "abc"):
@@ -159,14 +159,14 @@ def _section(i: Instrument) -> list[str]:
     if i.reliable_change:
         lines.append(
             f"- Reliable change: {_threshold(rule)}; {i.reliable_change.basis.strip()}"
-            f"{_cite(i.reliable_change, i)}"
+            f"{_cite(i.reliable_change)}"
         )
     else:
         lines.append("- Reliable change: none published; a study may set one.")
     for alt in i.alternative_rules:
         lines.append(
             f"- Alternative rule {alt.name}: reliable change {alt.reliable_change:g} points, "
-            f"caseness from {alt.caseness:g}.{_cite(alt, i)}"
+            f"caseness from {alt.caseness:g}.{_cite(alt)}"
         )
     choices = [c for c in _choices(i)]
     if choices:

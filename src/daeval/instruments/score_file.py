@@ -20,7 +20,7 @@ from daeval.errors import UnusableFileError
 from daeval.ingest.csv_files import read_header, stage_csv
 from daeval.ingest.rules import literal, quote
 from daeval.instruments.change import change_rules, classified, paired_scores
-from daeval.instruments.scoring import score_administrations
+from daeval.instruments.scoring import checked_answers, score_administrations
 from daeval.instruments.settings import InstrumentSettings
 from daeval.model.codes import RESPONDENT, TIMEPOINT_PATTERN
 
@@ -116,8 +116,6 @@ def score_file(path: Path, settings: InstrumentSettings, with_change: bool = Fal
 
     backend = ibis.duckdb.from_connection(con)
     typed = backend.table("typed")
-    from daeval.instruments.scoring import checked_answers
-
     library = settings.library
     checked = backend.execute(
         checked_answers(typed, library)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from daeval.instruments.definition import Rule
+from daeval.instruments.definition import Instrument, Rule
 from daeval.instruments.library import Library
 from daeval.instruments.scales import TOTAL, ScoringTables, subscale_names
 
@@ -38,15 +38,15 @@ NO_RESPONDENT = ""
 SCORE_DECIMALS = 2
 
 
-def checked_answers(responses: ir.Table, library: Library) -> ir.Table:
+def checked_answers(
+    responses: ir.Table, library: Library, tables: ScoringTables | None = None
+) -> ir.Table:
     """Every answer with ``reason`` (why it cannot be scored, or null), ``problem_column`` (the
     column at fault) and ``reflect`` (the sum a reverse-keyed answer is taken from). ``value``
     must be numeric."""
-    tables = ScoringTables.of(library)
+    tables = tables or ScoringTables.of(library)
     known = ibis.memtable({"instrument": list(library)}).mutate(_known_instrument=True)
-    r = responses.mutate(
-        respondent=responses.respondent.fill_null(NO_RESPONDENT), value=responses.value
-    )
+    r = responses.mutate(respondent=responses.respondent.fill_null(NO_RESPONDENT))
     r = r.left_join(known, "instrument").drop("instrument_right")
     r = r.left_join(tables.items.mutate(_known_item=True), ["instrument", "item"]).drop(
         "instrument_right", "item_right"
@@ -94,7 +94,7 @@ def _text(value: ir.FloatingValue) -> ir.StringValue:
 def score_administrations(responses: ir.Table, library: Library) -> ir.Table:
     """One row per administration of a known instrument (see the module's description)."""
     tables = ScoringTables.of(library)
-    checked = checked_answers(responses, library).filter(lambda t: t.known_instrument)
+    checked = checked_answers(responses, library, tables).filter(lambda t: t.known_instrument)
     keys = list(ADMINISTRATION)
     administrations = checked.group_by(keys).agg(
         administered_date=checked.administered_date.min(),
@@ -175,7 +175,7 @@ def score_administrations(responses: ir.Table, library: Library) -> ir.Table:
     ).order_by(list(keys))
 
 
-def _has_no_total(instrument) -> bool:  # type: ignore[no-untyped-def]
+def _has_no_total(instrument: Instrument) -> bool:
     if instrument.score_only is not None:
         return "total" not in instrument.score_only.ranges
     return instrument.scoring is not None and instrument.scoring.rule is Rule.NONE
