@@ -35,6 +35,7 @@ bench: $(VENV)/.synced
 docs: $(VENV)/.synced
 	$(VENV)/bin/python -m daeval.model.reference > docs/reference/model.md
 	$(VENV)/bin/python -m daeval.instruments.page > docs/instruments.md
+	$(VENV)/bin/python -m daeval.study.page > docs/reference/study-file.md
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

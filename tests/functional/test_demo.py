@@ -204,3 +204,38 @@ def test_design_questions_are_answered_for_the_demo_workspace(demo):
     ]  # fmt: skip
     mdes = {d["design"]: d["mdes"] for d in fit["designs"]}
     assert mdes["individual"] < mdes["practitioner"] < mdes["site"]
+
+
+def test_the_demo_study_passes_its_check_and_its_readiness_sees_the_loaded_data(demo):
+    import subprocess
+    import sys
+
+    import yaml
+
+    from daeval.synth.services import SITES
+
+    study, _ = demo
+    workspace = study / "study"
+    checked = subprocess.run(
+        [sys.executable, "-m", "daeval", "study", "check", str(workspace)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    out = study / "readiness.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "daeval", "readiness", str(workspace), "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with out.open(newline="") as f:
+        data = {r["intervention"]: r["evidence"] for r in csv.DictReader(f)
+                if r["aspect"] == "Data availability"}  # fmt: skip
+    document = yaml.safe_load((workspace / "study.yaml").read_text(encoding="utf-8"))
+    for site in SITES:
+        # Every outcome measured by a questionnaire the synthetic site gives has loaded.
+        given = [o for o in document["outcomes"]
+                 if site.intervention_id in o["interventions"] and o.get("instrument") in site.instruments]  # fmt: skip
+        assert given, site.intervention_id
+        loaded = int(re.search(r"(\d+) with data loaded", data[site.intervention_id]).group(1))
+        assert loaded >= len(given), data[site.intervention_id]
+        assert "no warehouse" not in data[site.intervention_id]

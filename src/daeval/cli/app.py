@@ -363,12 +363,43 @@ def demo(
     out.print(f"Report: {page.resolve()}")
 
 
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    example: Annotated[
+        str | None,
+        typer.Option(
+            "--example", help="Start from an example study: feasibility, innovations or step-up."
+        ),
+    ] = None,
+) -> None:
+    """Make a study workspace: DIR/study.yaml (blank, or an example study), DIR/raw for the files
+    to load and DIR/outputs. An existing study.yaml is never overwritten."""
+    from daeval.study.examples import BLANK, example_text
+    from daeval.warehouse import Workspace
+
+    text = example_text(example) if example else BLANK
+    workspace = Workspace(directory)
+    if workspace.study_file.exists():
+        raise DaevalError(f"{workspace.study_file}: already exists; daeval will not overwrite it")
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    (workspace.root / "raw").mkdir(exist_ok=True)
+    workspace.outputs.mkdir(exist_ok=True)
+    workspace.study_file.write_text(text, encoding="utf-8")
+    out.print(f"Workspace: {workspace.root}")
+    out.print(f"Next: edit {workspace.study_file}, then `daeval study check {workspace.root}`")
+
+
 def _sub_apps() -> None:
     from daeval.design.cli import design_app
     from daeval.design.randomise_cli import randomise_app
+    from daeval.study.cli import readiness, study_app, toc_app
 
     app.add_typer(design_app, name="design")
     app.add_typer(randomise_app, name="randomise")
+    app.add_typer(study_app, name="study")
+    app.add_typer(toc_app, name="toc")
+    app.command("readiness")(readiness)
 
 
 _sub_apps()

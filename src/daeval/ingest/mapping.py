@@ -15,6 +15,10 @@ They are declared in the workspace's ``study.yaml`` under ``data_sources``::
           decision: {NFA - no further action: nfa, Step down to EH: early_help}
         date_format: "%d/%m/%Y"             # every date column; or "excel" for serial numbers
         date_formats: {closure_date: excel} # one column's format
+      - id: fbs-questionnaires              # optional: a name outcomes and methods refer to
+        status: expected                    # not received yet: not read (default: received)
+        table: measure_responses
+        holder: For Baby's Sake Trust
       - records: phq_records.csv            # a REDCap export
         dictionary: phq_dictionary.csv
         redcap: {source: "service:fbs", instruments: {PHQ9: {prefix: phq9_, items: 9}}}
@@ -52,6 +56,11 @@ _FILE_KEYS = {
     "date_formats",
 }
 _REDCAP_KEYS = {"records", "dictionary", "redcap"}
+_DESCRIBING_KEYS = {"id", "description", "holder", "site", "status"}
+"""Keys that describe a source for the study file (``daeval study check``, readiness); ingest
+ignores them. A source whose ``status`` is ``expected`` or ``unavailable`` has not been received
+and is not read."""
+STATUSES = ("received", "expected", "unavailable")
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,7 @@ def _strings(value: Any, what: str) -> dict[str, str]:
 
 def _file_source(i: int, raw: Mapping[str, Any]) -> DataSource:
     where = _where(i)
-    unknown = set(raw) - _FILE_KEYS
+    unknown = set(raw) - _FILE_KEYS - _DESCRIBING_KEYS
     if unknown:
         raise StudyFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     table = str(raw.get("table", ""))
@@ -134,8 +143,15 @@ def parse_data_sources(raw: Any) -> list[DataSource | RedcapSource]:
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
             raise StudyFileError(f"{_where(i)}: must be a mapping")
+        status = item.get("status", "received")
+        if status not in STATUSES:
+            raise StudyFileError(
+                f"{_where(i)}: status {status!r} (choose from {', '.join(STATUSES)})"
+            )
+        if status != "received":
+            continue
         if "redcap" in item:
-            unknown = set(item) - _REDCAP_KEYS - {"table"}
+            unknown = set(item) - _REDCAP_KEYS - _DESCRIBING_KEYS - {"table"}
             if unknown or not item.get("records") or not item.get("dictionary"):
                 raise StudyFileError(
                     f"{_where(i)}: a REDCap source needs records, dictionary and redcap "

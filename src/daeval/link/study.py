@@ -15,8 +15,11 @@ from daeval.study.document import read_document
 
 def linkage_threshold(study_file: Path) -> float | None:
     """The study's match-weight threshold, or None when the study file does not set one."""
-    document = read_document(study_file)
-    section = document.get("linkage")
+    return threshold_from(read_document(study_file).get("linkage"), study_file)
+
+
+def threshold_from(section: object, study_file: Path) -> float | None:
+    """The threshold the ``linkage`` section sets, or None."""
     if section is None:
         return None
     if not isinstance(section, Mapping):
