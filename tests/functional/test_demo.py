@@ -239,3 +239,28 @@ def test_the_demo_study_passes_its_check_and_its_readiness_sees_the_loaded_data(
         loaded = int(re.search(r"(\d+) with data loaded", data[site.intervention_id]).group(1))
         assert loaded >= len(given), data[site.intervention_id]
         assert "no warehouse" not in data[site.intervention_id]
+
+
+def test_readiness_judges_recruitment_from_the_funnel_the_warehouse_shows(demo):
+    import subprocess
+    import sys
+
+    from daeval.design.site_funnel import site_funnel
+    from daeval.warehouse import Workspace
+
+    study, _ = demo
+    workspace = study / "study"
+    out = study / "readiness-sat.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "daeval", "readiness", str(workspace), "--intervention", "sat",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with out.open(newline="") as f:
+        line = next(r for r in csv.DictReader(f) if r["aspect"] == "Recruitment")
+    funnel, _ = site_funnel(Workspace(workspace), "sat")
+    expected = funnel.mean_referrals * funnel.conversion
+    match = re.match(r"observed at sat: ([0-9.]+) a month reach the end", line["evidence"])
+    assert match, line["evidence"]
+    assert float(match.group(1)) == pytest.approx(expected, abs=0.05)

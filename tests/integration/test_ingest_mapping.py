@@ -132,3 +132,27 @@ def test_mistakes_in_the_study_file_are_named(entry, message):
     with pytest.raises(StudyFileError, match="data_sources\\[1\\]") as err:
         parse_data_sources([entry])
     assert message in str(err.value)
+
+
+def test_describing_keys_are_allowed_and_sources_not_received_are_not_read(workspace):
+    ws, data = workspace
+    described = STUDY.replace(
+        "  - file: Plans.xlsx\n",
+        "  - id: plans\n    holder: Children's services\n    description: CP plans\n"
+        "    status: received\n    file: Plans.xlsx\n",
+    ) + (
+        "  - {id: later, table: addresses, status: expected, holder: Housing}\n"
+        "  - {id: never, table: costs, status: unavailable, file: costs.csv}\n"
+    )
+    ws.study_file.write_text(described)
+    sources = load_data_sources(ws.study_file)
+    assert [getattr(s, "file", None) or s.records for s in sources] == [
+        "LA referrals export.csv", "Plans.xlsx", "phq_records.csv",
+    ]  # fmt: skip
+    report = ingest_folder(data, ws, TEST_KEY, sources=sources)
+    assert report.refused == []  # costs.csv is not there, and is not looked for
+    assert {r.file_name for r in report.loads} == {
+        "LA referrals export.csv", "Plans.xlsx", "phq_records.csv",
+    }  # fmt: skip
+    with pytest.raises(StudyFileError, match=r"status 'sent'"):
+        parse_data_sources([{"file": "x.csv", "table": "plans", "status": "sent"}])

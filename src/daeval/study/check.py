@@ -25,7 +25,7 @@ from daeval.instruments.library import builtin_library
 from daeval.metrics.catalogue import MEASURE_NAMES
 from daeval.model import TABLES
 from daeval.study.problems import Locator, Path_, Problem, Severity, readable, schema_problems
-from daeval.study.schema import Intervention, StudyFile
+from daeval.study.schema import Intervention, Outcome, StudyFile
 from daeval.study.toc import OUTCOME_TYPES, dead_end_activities, unreached_outcomes
 
 
@@ -350,27 +350,16 @@ def _check_theories(study: StudyFile, report: _Report) -> None:
                                    references)  # fmt: skip
         for j, node in enumerate(toc.nodes):
             where = (*base, "nodes", j)
-            if node.outcome is None:
+            if not node.outcome:
                 if node.type in OUTCOME_TYPES:
                     report.add("warning", where, f"outcome {node.id!r} has no measure or data "
                                "source", "link it to a study outcome (outcome: ID) that "
-                               "names an instrument or measure and a data source")  # fmt: skip
+                               "names an instrument, measure or indicator and a data "
+                               "source")  # fmt: skip
                 continue
-            outcome = outcomes.get(node.outcome)
-            if outcome is None:
-                report.unknown((*where, "outcome"), node.outcome, "outcome", outcomes)
-            elif intervention.id not in outcome.interventions:
-                report.add("warning", (*where, "outcome"), f"outcome {outcome.id!r} does not "
-                           f"list intervention {intervention.id!r}",
-                           f"add {intervention.id} to the outcome's interventions")  # fmt: skip
-            elif not (outcome.instrument or outcome.measure) or outcome.data_source is None:
-                lacking = (
-                    "a data source"
-                    if outcome.instrument or outcome.measure
-                    else ("an instrument or measure")
-                )
-                report.add("warning", (*where, "outcome"), f"outcome {outcome.id!r} lacks "
-                           f"{lacking}", f"give the outcome {lacking}")  # fmt: skip
+            for k, name in enumerate(node.outcome):
+                at = (*where, "outcome", k) if len(node.outcome) > 1 else (*where, "outcome")
+                _check_node_outcome(report, at, outcomes.get(name), name, outcomes, intervention)
         index = {n.id: j for j, n in enumerate(toc.nodes)}
         for node in unreached_outcomes(toc):
             report.add("warning", (*base, "nodes", index[node.id]), f"no activity leads to "
@@ -380,6 +369,27 @@ def _check_theories(study: StudyFile, report: _Report) -> None:
             report.add("warning", (*base, "nodes", index[node.id]), f"activity {node.id!r} "
                        "leads to no outcome", "link it (through mechanisms or outputs) to an "
                        "outcome, or drop it")  # fmt: skip
+
+
+def _check_node_outcome(
+    report: _Report,
+    at: Path_,
+    outcome: Outcome | None,
+    name: str,
+    outcomes: Mapping[str, Outcome],
+    intervention: Intervention,
+) -> None:
+    """An outcome node's study outcome exists, is the intervention's, and is measured from a
+    data source."""
+    if outcome is None:
+        report.unknown(at, name, "outcome", outcomes)
+    elif intervention.id not in outcome.interventions:
+        report.add("warning", at, f"outcome {outcome.id!r} does not list intervention "
+                   f"{intervention.id!r}", f"add {intervention.id} to the outcome's "
+                   "interventions")  # fmt: skip
+    elif outcome.data_source is None:
+        report.add("warning", at, f"outcome {outcome.id!r} lacks a data source",
+                   "give the outcome a data source")  # fmt: skip
 
 
 def _without_place(message: str, study_file: Path, section: str) -> str:

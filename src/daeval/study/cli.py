@@ -160,7 +160,7 @@ def readiness(
     from daeval.study.readiness import loaded_from, overall, scorecard
 
     study = load_study(_study_file(workspace))
-    lines = scorecard(study, loaded_from(workspace / "warehouse.duckdb"))
+    lines = scorecard(study, loaded_from(workspace / "warehouse.duckdb"), workspace)
     if intervention is not None:
         lines = [line for line in lines if line.intervention == intervention]
         if not lines:

@@ -9,8 +9,9 @@ Each line rests on evidence the study file records or daeval computes:
   or a measure daeval computes.
 - **Data availability** (evaluable in practice): each outcome's data source, its status, and
   whether its rows actually loaded into the warehouse.
-- **Recruitment**: months to recruit the sample the design needs, from referrals per month and
-  the shares eligible, consenting and retained (``design.recruitment.closed_form_months``).
+- **Recruitment**: months to recruit the sample the design needs: ⌈N / participants a month⌉,
+  from the funnel the warehouse shows at the intervention's sites (``design.site_funnel``), else
+  from the referrals per month and shares eligible, consenting and retained the study records.
 - **Evaluation design**: the minimum detectable effect of the sample within reach
   (``design.power``), against the smallest effect worth detecting, and whether randomisation is
   acceptable to stakeholders.
@@ -24,10 +25,13 @@ A line with no evidence recorded is red: readiness has to be shown, not assumed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from daeval.design.power import Design
+from daeval.design.recruitment import Funnel
 from daeval.instruments.library import builtin_library
 from daeval.metrics.catalogue import MEASURE_NAMES
 from daeval.study.schema import EvaluationDesign, Intervention, Outcome, Rating, StudyFile
@@ -175,7 +179,9 @@ def _rows(outcome: Outcome, source: object, table: str | None, loaded: Loaded) -
     return loaded.tables.get(table or "", 0)
 
 
-def _reachable_sample(design: EvaluationDesign, per_month: float | None, months: float | None):
+def _reachable_sample(
+    design: EvaluationDesign, per_month: float | None, months: float | None
+) -> float | None:
     """Participants within reach: the clusters planned, else recruitment over the time
     available."""
     if design.kind == "cluster2" and design.clusters and design.cluster_size:
@@ -185,9 +191,7 @@ def _reachable_sample(design: EvaluationDesign, per_month: float | None, months:
     return None
 
 
-def _power_design(design: EvaluationDesign, n: float | None = None):
-    from daeval.design.power import Design
-
+def _power_design(design: EvaluationDesign, n: float | None = None) -> Design:
     if design.kind == "cluster2":
         return Design(
             "cluster2",
@@ -211,37 +215,84 @@ def needed_participants(design: EvaluationDesign) -> int:
     return units
 
 
-def recruitment_line(intervention: Intervention) -> tuple[Rating, str]:
-    from daeval.design.recruitment import Funnel, Stage, closed_form_months
+def observed_funnels(workspace_root: Path, sites: list[str]) -> dict[str, Funnel]:
+    """Each site's referrals and funnel as the warehouse's service episodes show them (sites
+    without episodes, or a workspace without them, are left out)."""
+    from daeval.design.site_funnel import site_funnel
+    from daeval.errors import DaevalError
+    from daeval.warehouse import Workspace
 
-    evidence = intervention.readiness
-    if evidence is None or evidence.recruitment is None:
-        return "red", "no recruitment figures recorded (referrals per month, consent, retention)"
-    r = evidence.recruitment
+    found: dict[str, Funnel] = {}
+    if not (workspace_root / "warehouse.duckdb").exists():
+        return found
+    for site in sites:
+        try:
+            found[site] = site_funnel(Workspace(workspace_root), site)[0]
+        except DaevalError:
+            continue
+    return found
+
+
+def monthly_yield(
+    intervention: Intervention, observed: Mapping[str, Funnel] | None = None
+) -> tuple[float, str] | None:
+    """Participants a month who would reach the end of the funnel, and where the figure comes
+    from: the funnels the warehouse shows at the intervention's sites, else the study file's."""
+    from daeval.design.recruitment import Stage
+
+    stated = intervention.readiness.recruitment if intervention.readiness else None
+    if observed:
+        per_month = sum(f.mean_referrals * f.conversion for f in observed.values())
+        stages = " → ".join(s.name for s in next(iter(observed.values())).stages)
+        return per_month, (
+            f"observed at {', '.join(observed)}: {per_month:.1f} a month reach the end of the "
+            f"funnel ({stages})"
+        )
+    if stated is None:
+        return None
     funnel = Funnel(
-        referrals_per_month=r.referrals_per_month,
+        referrals_per_month=stated.referrals_per_month,
         stages=(
-            Stage("eligible", rate=r.eligible),
-            Stage("consented", rate=r.consent),
-            Stage("retained", rate=r.retention),
+            Stage("eligible", rate=stated.eligible),
+            Stage("consented", rate=stated.consent),
+            Stage("retained", rate=stated.retention),
         ),
     )
-    per_month = r.referrals_per_month * funnel.conversion
-    text = f"{per_month:.1f} analysable participants a month"
-    if evidence.design is None:
+    per_month = funnel.mean_referrals * funnel.conversion
+    return per_month, f"{per_month:.1f} analysable participants a month"
+
+
+def recruitment_line(
+    intervention: Intervention, observed: Mapping[str, Funnel] | None = None
+) -> tuple[Rating, str]:
+    """Months to recruit the sample the design needs: ⌈N / participants a month⌉."""
+    evidence = intervention.readiness
+    stated = evidence.recruitment if evidence else None
+    design = evidence.design if evidence else None
+    found = monthly_yield(intervention, observed)
+    if found is None:
+        return "red", "no recruitment figures recorded (referrals per month, consent, retention)"
+    per_month, text = found
+    if design is None:
         return "amber", text + "; no design recorded, so no target sample to reach"
-    needed = needed_participants(evidence.design)
-    months = closed_form_months(funnel, needed)
+    if per_month <= 0:
+        return "red", text + "; nobody reaches the end of the funnel"
+    needed = needed_participants(design)
+    months = math.ceil(needed / per_month - 1e-9)
+    if stated is None:
+        return "amber", text + f"; {needed} needed: {months} months (time available not recorded)"
     text += (
-        f"; {needed} needed for an effect of {evidence.design.effect_size:g} SD: {months} months "
-        f"against {r.months_available:g} available"
+        f"; {needed} needed for an effect of {design.effect_size:g} SD: {months} months "
+        f"against {stated.months_available:g} available"
     )
-    if months <= r.months_available:
+    if months <= stated.months_available:
         return "green", text
-    return ("amber", text) if months <= 1.5 * r.months_available else ("red", text)
+    return ("amber", text) if months <= 1.5 * stated.months_available else ("red", text)
 
 
-def design_line(intervention: Intervention) -> tuple[Rating, str]:
+def design_line(
+    intervention: Intervention, observed: Mapping[str, Funnel] | None = None
+) -> tuple[Rating, str]:
     from daeval.design.power import mdes
 
     evidence = intervention.readiness
@@ -249,9 +300,8 @@ def design_line(intervention: Intervention) -> tuple[Rating, str]:
         return "red", "no evaluation design considered yet"
     design = evidence.design
     r = evidence.recruitment
-    per_month = None
-    if r is not None:
-        per_month = r.referrals_per_month * r.eligible * r.consent * r.retention
+    found = monthly_yield(intervention, observed)
+    per_month = found[0] if found else None
     reachable = _reachable_sample(design, per_month, r.months_available if r else None)
     randomisation = design.randomisation.replace("_", " ")
     level = f" at the level of {design.randomisation_level}" if design.randomisation_level else ""
@@ -294,8 +344,11 @@ def acceptability_line(intervention: Intervention) -> tuple[Rating, str]:
     return "green", text
 
 
-def scorecard(study: StudyFile, loaded: Loaded | None) -> list[Line]:
-    """The readiness lines of every intervention under study (comparators excluded)."""
+def scorecard(
+    study: StudyFile, loaded: Loaded | None, workspace_root: Path | None = None
+) -> list[Line]:
+    """The readiness lines of every intervention under study (comparators excluded); with a
+    workspace, recruitment is judged from the funnels its warehouse shows."""
     lines: list[Line] = []
     for intervention in study.interventions:
         if intervention.comparator:
@@ -303,12 +356,13 @@ def scorecard(study: StudyFile, loaded: Loaded | None) -> list[Line]:
         outcomes = [o for o in study.outcomes if intervention.id in o.interventions]
         theory = theory_line(intervention)
         data = data_line(outcomes, study, loaded)
+        observed = observed_funnels(workspace_root, intervention.sites) if workspace_root else None
         computed = {
             "Theory of change": theory,
             "Outcome measurability": measurability_line(outcomes),
             "Data availability": data,
-            "Recruitment": recruitment_line(intervention),
-            "Evaluation design": design_line(intervention),
+            "Recruitment": recruitment_line(intervention, observed),
+            "Evaluation design": design_line(intervention, observed),
             "Acceptability": acceptability_line(intervention),
         }
         for aspect, (rating, text) in computed.items():

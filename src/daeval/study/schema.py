@@ -8,10 +8,12 @@ the rest, and ``daeval study check`` runs both. docs/study-file.md describes eve
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from daeval.study.toc import TheoryOfChange
 
@@ -312,13 +314,25 @@ class Activity(_Strict):
     activity: str = Field(min_length=1)
     """What is done."""
     start: date
-    """First day."""
+    """First day; a month (YYYY-MM) means its first day."""
     end: date
-    """Last day."""
+    """Last day; a month (YYYY-MM) means its last day."""
     methods: list[str] = Field(default_factory=list)
     """Ids of the methods it carries out."""
 
     _listed = field_validator("methods", mode="before")(_listed)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _month(cls, value: Any, info: ValidationInfo) -> Any:
+        """A timeline is often planned by the month: '2022-11' is 1 (start) or 30 (end)
+        November 2022."""
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+            year, month = (int(part) for part in value.strip().split("-"))
+            if 1 <= month <= 12:
+                last = calendar.monthrange(year, month)[1]
+                return date(year, month, 1 if info.field_name == "start" else last)
+        return value
 
 
 class Risk(_Strict):

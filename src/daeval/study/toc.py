@@ -25,7 +25,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 NodeType = Literal[
     "need", "population", "input", "activity", "mechanism", "output", "short_term_outcome",
@@ -99,8 +99,14 @@ class Node(_Strict):
     context or sustainability."""
     text: str = Field(min_length=1)
     """What the box says."""
-    outcome: str | None = None
-    """For an outcome node: the id of the study outcome (``outcomes:``) that measures it."""
+    outcome: list[str] = Field(default_factory=list)
+    """For an outcome node: the id of the study outcome (``outcomes:``) that measures it, or a
+    list of them."""
+
+    @field_validator("outcome", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else [] if value is None else value
 
 
 class Link(_Strict):

@@ -219,3 +219,35 @@ def test_load_study_refuses_a_file_with_errors(tmp_path):
         load_study(tmp_path / "study.yaml")
     (tmp_path / "study.yaml").write_text(VALID)
     assert load_study(tmp_path / "study.yaml").sites[0].id == "north"
+
+
+def test_an_outcome_node_may_name_several_outcomes_each_checked():
+    text = VALID.replace("outcome: fewer}", "outcome: [fewer, calmer]}").replace(
+        "outcomes:\n",
+        "outcomes:\n  - {id: calmer, name: Calmer, interventions: [early], indicator: Worker "
+        "rating, data_source: police}\n",
+    )
+    assert _check(text).problems == []  # an indicator with a data source is measured
+    broken = text.replace("outcome: [fewer, calmer]}", "outcome: [fewer, calmr]}")
+    errors = _check(broken).errors
+    assert [(p.where, p.message, p.fix) for p in errors] == [
+        (
+            "interventions[1] (early).theory_of_change.nodes[3] (safer).outcome[2]",
+            "'calmr' is not a known outcome id",
+            "did you mean calmer?",
+        )
+    ]
+
+
+def test_a_timeline_may_be_planned_by_the_month():
+    text = VALID.replace("start: 2023-01-01, end: 2023-03-31", "start: 2023-01, end: 2023-02")
+    result = _check(text)
+    assert result.problems == []
+    assert (result.study.timeline[0].start, result.study.timeline[0].end) == (
+        date(2023, 1, 1),
+        date(2023, 2, 28),
+    )
+    leap = _check(text.replace("end: 2023-02", "end: 2024-02")).study
+    assert leap.timeline[0].end == date(2024, 2, 29)
+    wrong = _check(text.replace("start: 2023-01", "start: 2023-13"))
+    assert [p.fix for p in wrong.errors] == ["write the date as YYYY-MM-DD"]
