@@ -27,3 +27,16 @@ def daeval():
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """``daeval demo`` run once (tests that use it share an xdist group, so one worker runs it):
+    the demo folder and the completed process."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [sys.executable, "-m", "daeval", "demo", str(folder)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return folder, result

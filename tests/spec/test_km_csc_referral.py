@@ -1,8 +1,10 @@
 """km_csc_referral: the Kaplan-Meier cumulative probability of a first CSC referral after an index
-event, censored at as_of, at 30, 91, 182, 273, 365 days and W, while 10 or more remain at risk."""
+event, censored at as_of, at 30, 91, 182, 273, 365 days and W, while 10 or more remain at risk,
+with its 95% log(-log) confidence interval."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import pytest
@@ -10,9 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from pytest import approx
-from tests.lib import reference_survival
+from tests.lib import reference_survival, spark
 from tests.lib.survival_engines import frame_on, runner
 from tests.spec.conftest import SPEC_ENGINES, _dated, _engine
+
+from daeval.metrics.measures_table import _rows_from_frame
+from daeval.privacy.disclosure_control import STATISTIC_DECIMALS, suppress_small_counts
 
 AS_OF = date(2021, 12, 31)
 
@@ -188,12 +193,13 @@ def test_the_rows_are_measures_table_rows(backend):
     )
     assert list(frame.columns) == [
         "measure", "group_by", "group", "category", "period_start", "period_end",
-        "numerator", "denominator", "value",
+        "numerator", "denominator", "value", "ci_lower", "ci_upper",
     ]  # fmt: skip
     assert set(frame.period_start) == {date(2020, 1, 1)}  # the first index event
     assert set(frame.period_end) == {AS_OF}
     assert list(frame.category) == ["30", "91", "30", "91"]
     assert str(frame.numerator.dtype) == "int64" and str(frame.value.dtype) == "float64"
+    assert str(frame.ci_lower.dtype) == "float64" and str(frame.ci_upper.dtype) == "float64"
 
 
 BASE = date(2020, 1, 1)
@@ -248,3 +254,245 @@ def test_the_estimates_match_lifelines_and_the_reference(rows, refs, window):
                 )  # fmt: skip
         group_by = "all" if group == "all" else "risk_level"
         assert {k[2]: v for k, v in got.items() if k[:2] == (group_by, group)} == expected
+
+
+# The 95% confidence interval: the log(-log) ("exponential Greenwood") interval of S(t), as 1 - S.
+
+Z = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
+IBIS_ENGINES = [e for e in SPEC_ENGINES if e != "reference"]
+"""The engines that give an interval: the plain-Python reference engine of the other tests gives
+(numerator, denominator, value) only, so lifelines is the oracle for the bounds."""
+Intervals = dict[tuple[str, str, str], tuple[float, float, float]]
+
+
+def _intervals(engine: str, events: list[dict], referrals: list[dict], *args) -> Intervals:
+    """{(group_by, group, day): (1 - S(day), ci_lower, ci_upper)} on one Ibis engine."""
+    frame = frame_on(engine, "km_csc_referral", events, referrals, *args)
+    return {
+        (r["group_by"], r["group"], r["category"]): (r["value"], r["ci_lower"], r["ci_upper"])
+        for r in frame.to_dict("records")
+    }
+
+
+@pytest.fixture(params=IBIS_ENGINES)
+def km_ci(request):
+    """km_ci(events_text, referrals_text, as_of, window_days=365) on one Ibis engine: Intervals."""
+    engine = _engine(request)
+    return lambda events, referrals, *args: _intervals(
+        engine, _dated(events, "notification_date"), _dated(referrals, "referral_date"), *args
+    )
+
+
+def _by_formula(s: float, greenwood: float) -> tuple[float, float]:
+    """The interval of 1 - S by the formula, with math only: v = var / (log S)^2, S's bounds
+    S^exp(+-z sqrt(v)), the interval of 1 - S [1 - S's upper, 1 - S's lower]."""
+    root_v = math.sqrt(greenwood / math.log(s) ** 2)
+    return 1 - s ** math.exp(-Z * root_v), 1 - s ** math.exp(Z * root_v)
+
+
+def _lifelines_intervals(
+    events: list[dict], referrals: list[dict], as_of: date, window: int = 365
+) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """{(group_by, group, day): (1 - S's upper, 1 - S's lower)} from lifelines'
+    ``KaplanMeierFitter(alpha=0.05).confidence_interval_`` (a step function: its last time <= day),
+    at the points the reference reports."""
+    index = [e for e in events if e["notification_date"] < as_of]
+    out = {}
+    for group_by, group, day in reference_survival.km_rows(events, referrals, as_of, window):
+        members = [e for e in index if group in ("all", e["risk_level"])]
+        times = [reference_survival.time_to_referral(e, referrals, as_of) for e in members]
+        fit = KaplanMeierFitter(alpha=0.05).fit([t for t, _ in times], [int(e) for _, e in times])
+        upto = fit.confidence_interval_.loc[: int(day)]
+        assert list(upto.columns) == ["KM_estimate_lower_0.95", "KM_estimate_upper_0.95"]
+        lower, upper = (float(v) for v in upto.iloc[-1]) if len(upto) else (1.0, 1.0)
+        out[(group_by, group, day)] = (1 - upper, 1 - lower)
+    return out
+
+
+def _assert_match(got: Intervals, expected: dict[tuple[str, str, str], tuple[float, float]]):
+    assert got.keys() == expected.keys()
+    for key, (low, high) in expected.items():
+        value, ci_lower, ci_upper = got[key]
+        assert (ci_lower, ci_upper) == (approx(low), approx(high)), key
+        assert ci_lower <= value <= ci_upper, key
+
+
+def test_the_textbook_intervals_by_the_formula(km_ci):
+    got = km_ci(TEXTBOOK, TEXTBOOK_REFERRALS, AS_OF, 100)
+    # Day 30: no referral yet, S = 1: the interval is [0, 0].
+    assert got[("all", "all", "30")] == (0.0, 0.0, 0.0)
+    # Day 91: S = 96/119 (3 of 21 referred on day 60, 1 of 17 on day 70); Greenwood's sum
+    # 3/(21*18) + 1/(17*16) = 0.011613; v = 0.011613 / log(96/119)^2 = 0.251753; S's bounds
+    # S^exp(+-1.96 * 0.501750): 0.563147 and 0.922809; 1 - S in [0.077191, 0.436853].
+    low, high = _by_formula(96 / 119, 3 / (21 * 18) + 1 / (17 * 16))
+    assert (low, high) == (approx(0.0771909808), approx(0.4368534354))
+    assert got[("all", "all", "91")] == (approx(1 - 96 / 119), approx(low), approx(high))
+    # Day 100 (W): also 1 of 15 referred on day 100: S = 64/85, 1 - S in [0.110638, 0.496800].
+    low, high = _by_formula(64 / 85, 3 / (21 * 18) + 1 / (17 * 16) + 1 / (15 * 14))
+    assert (low, high) == (approx(0.1106381648), approx(0.4968004892))
+    assert got[("all", "all", "100")] == (approx(1 - 64 / 85), approx(low), approx(high))
+    assert got[("risk_level", "high", "100")] == got[("all", "all", "100")]
+
+
+# Four index events on 2021-06-01 beside the ten of PADDING (followed 730 days, never referred):
+# k1 referred on day 10, k2 and k3 on day 20, k4 never (censored at as_of, day 213).
+TINY = (
+    HEADER
+    + PADDING
+    + """
+n1 | k1 | 2021-06-01 | high
+n2 | k2 | 2021-06-01 | high
+n3 | k3 | 2021-06-01 | high
+n4 | k4 | 2021-06-01 | high
+"""
+)
+TINY_REFERRALS = """
+child_key | referral_date
+k1        | 2021-06-11
+k2        | 2021-06-21
+k3        | 2021-06-21
+"""
+
+
+def test_a_tiny_example_worked_by_hand(km_ci):
+    got = km_ci(TINY, TINY_REFERRALS, AS_OF)
+    # Day 10: 14 at risk, 1 referred; day 20: 13 at risk, 2 referred. S = 13/14 * 11/13 = 11/14
+    # from day 20 on; Greenwood's sum 1/(14*13) + 2/(13*11) = 0.0194805; log S = -0.241162;
+    # sqrt(v) = 0.139572 / 0.241162 = 0.578750; exp(1.96 * 0.578750) = 3.10909, so S's bounds
+    # are (11/14)^3.10909 = 0.472464 and (11/14)^(1/3.10909) = 0.925365, and
+    # 1 - S = 0.214286 lies in [0.074635, 0.527536].
+    s = (13 / 14) * (11 / 13)
+    greenwood = 1 / (14 * 13) + 2 / (13 * 11)
+    log_s = math.log(s)
+    factor = math.exp(Z * math.sqrt(greenwood) / -log_s)
+    low, high = 1 - s ** (1 / factor), 1 - s**factor
+    assert (low, high) == (approx(0.0746347737), approx(0.5275363201))
+    # Every point from 30 to 365 has 10 or more at risk (the padding) and the same S.
+    for day in ("30", "91", "182", "273", "365"):
+        assert got[("all", "all", day)] == (approx(3 / 14), approx(low), approx(high))
+        assert got[("risk_level", "standard", day)] == (0.0, 0.0, 0.0)  # no referral: S = 1
+    assert ("risk_level", "high", "30") not in got  # 4 index events
+
+
+# Ten children notified 2021-12-01, all referred on as_of, 30 days on.
+ALL_REFERRED = HEADER + "\n".join(f"n{i} | k{i} | 2021-12-01 | medium" for i in range(10))
+ALL_REFERRED_ON = "child_key | referral_date\n" + "\n".join(f"k{i} | 2021-12-31" for i in range(10))
+
+
+def test_everyone_at_risk_referred_on_the_day_gives_one_one(km_ci):
+    # 10 at risk at day 30, all referred that day: S(30) = 0, so 1 - S = 1 and the interval is
+    # [1, 1], as lifelines gives (Greenwood's term for the day, 10 / (10 * 0), is left out).
+    got = km_ci(ALL_REFERRED, ALL_REFERRED_ON, AS_OF)
+    assert got[("all", "all", "30")] == (1.0, 1.0, 1.0)
+    assert got[("risk_level", "medium", "30")] == (1.0, 1.0, 1.0)
+
+
+TIES = HEADER + PADDING + "\nn1 | k1 | 2021-06-01 | high\nn1 | k2 | 2021-06-01 | high"
+TWICE = HEADER + PADDING + "\nn1 | k1 | 2021-06-01 | high\nn2 | k1 | 2021-06-21 | high"
+ON_AS_OF = HEADER + PADDING + "\nn1 | k1 | 2021-12-01 | high\nn2 | k2 | 2021-12-01 | high"
+HAND_BUILT = {
+    "textbook": (TEXTBOOK, TEXTBOOK_REFERRALS, 365),
+    "textbook, W = 100": (TEXTBOOK, TEXTBOOK_REFERRALS, 100),
+    "tiny": (TINY, TINY_REFERRALS, 365),
+    "ties": (
+        TIES,
+        "child_key | referral_date\nk1 | 2021-06-11\nk1 | 2021-06-11\nk2 | 2021-06-11",
+        365,
+    ),
+    "a child twice": (TWICE, "child_key | referral_date\nk1 | 2021-07-01", 365),
+    "on as_of": (ON_AS_OF, "child_key | referral_date\nk1 | 2021-12-31\nk2 | 2022-01-01", 365),
+    "all referred": (ALL_REFERRED, ALL_REFERRED_ON, 365),
+    "none referred": (HEADER + PADDING, "child_key | referral_date", 365),
+}
+
+
+@pytest.mark.parametrize("case", HAND_BUILT)
+def test_the_hand_built_intervals_match_lifelines(km_ci, case):
+    events, referrals, window = HAND_BUILT[case]
+    expected = _lifelines_intervals(
+        _dated(events, "notification_date"), _dated(referrals, "referral_date"), AS_OF, window
+    )
+    assert expected  # every case reports a point
+    _assert_match(km_ci(events, referrals, AS_OF, window), expected)
+
+
+def _check_drawn(engine: str, rows: list, refs: list, window: int) -> None:
+    events, referrals = _drawn(rows, refs)
+    as_of = BASE + timedelta(days=730)
+    got = _intervals(engine, events, referrals, as_of, window)
+    _assert_match(got, _lifelines_intervals(events, referrals, as_of, window))
+    for value, low, high in got.values():
+        assert 0.0 <= low <= value <= high <= 1.0
+
+
+DRAWN = {
+    "rows": st.lists(child_event, min_size=10, max_size=80),
+    "refs": st.lists(referral, max_size=60),
+    "window": st.sampled_from([30, 100, 365, 500]),
+}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**DRAWN)
+def test_the_drawn_intervals_match_lifelines(engine, rows, refs, window):
+    _check_drawn(engine, rows, refs, window)
+
+
+@pytest.mark.parametrize("engine", [pytest.param("pyspark", marks=spark.ON_SPARK)])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**DRAWN)
+def test_the_drawn_intervals_match_lifelines_on_spark(spark_session, engine, rows, refs, window):
+    _check_drawn(engine, rows, refs, window)
+
+
+# Disclosure control: the interval of a released point is kept to three places like the value;
+# a suppressed point's interval must go with it.
+RELEASED = (
+    HEADER
+    + "\n".join(f"n{i} | k{i} | 2020-01-01 | high" for i in range(30))
+    + "\nm1 | j1 | 2020-01-01 | medium\nm2 | j2 | 2020-01-01 | medium"
+)
+RELEASED_REFERRALS = "child_key | referral_date\n" + "\n".join(
+    f"k{i} | 2020-01-{i + 2:02d}" for i in range(10)
+)
+
+
+def _through_disclosure_control(events: str, referrals: str) -> tuple[list, list]:
+    """The rows as ``compute_measures`` reads them from the frame, before and after control."""
+    frame = frame_on(
+        "duckdb",
+        "km_csc_referral",
+        _dated(events, "notification_date"),
+        _dated(referrals, "referral_date"),
+        AS_OF,
+    )
+    exact = _rows_from_frame(frame)
+    return exact, suppress_small_counts(exact)
+
+
+def test_a_released_points_interval_is_kept_to_three_places():
+    # 10 of 32 referred on days 1 to 10, the rest followed to as_of: 10 referred, 22 not, both
+    # over 7, so every point of all is released, with its interval rounded as its value.
+    exact, controlled = _through_disclosure_control(RELEASED, RELEASED_REFERRALS)
+    assert not any(r.suppressed for r in controlled)
+    assert [r.category for r in controlled if r.group_by == "all"] == [
+        "30", "91", "182", "273", "365"
+    ]  # fmt: skip
+    for e, c in zip(exact, controlled, strict=True):
+        assert e.ci_lower is not None and e.ci_upper is not None
+        assert c.value == round(e.value, STATISTIC_DECIMALS)
+        assert (c.ci_lower, c.ci_upper) == (
+            round(e.ci_lower, STATISTIC_DECIMALS), round(e.ci_upper, STATISTIC_DECIMALS)
+        )  # fmt: skip
+        assert c.ci_lower <= c.value <= c.ci_upper
+
+
+def test_a_suppressed_points_interval_is_blanked():
+    # The TEXTBOOK points (none referred by day 30, 4 of 21 by day 91) are all suppressed: 0 and
+    # 4 are 7 or fewer. Their exact rows carry an interval; the controlled rows must not.
+    exact, controlled = _through_disclosure_control(TEXTBOOK, TEXTBOOK_REFERRALS)
+    assert all(r.suppressed for r in controlled)
+    assert all(r.ci_upper for r in exact if r.category == "91")
+    for row in controlled:
+        assert (row.value, row.ci_lower, row.ci_upper) == (None, None, None)

@@ -165,3 +165,16 @@ def test_one_hidden_reason_for_ineligibility_takes_another_with_it():
     rows.append(_in(period, 74, 100, "screening_funnel", "ineligible"))
     out = suppress_small_counts(rows)
     assert {r.category for r in out if r.suppressed} == {"ineligible:moved", "ineligible:other"}
+
+
+@pytest.mark.parametrize(("people", "shown"), [(5, False), (40, True)])
+def test_an_interval_is_released_only_with_its_value(people, shown):
+    mean = MeasureRow(
+        "reliable_change", "all", "all", "PHQ9:mean_change", date(2020, 1, 1),
+        date(2020, 12, 31), people, None, -3.21234, ci_lower=-5.0111, ci_upper=-1.4222,
+    )  # fmt: skip
+    [out] = suppress_small_counts([mean])
+    if shown:
+        assert (out.value, out.ci_lower, out.ci_upper) == (-3.212, -5.011, -1.422)
+    else:
+        assert out.suppressed and (out.value, out.ci_lower, out.ci_upper) == (None, None, None)

@@ -4,7 +4,7 @@ import importlib
 import pkgutil
 
 import daeval.metrics
-from daeval.metrics.catalogue import MEASURE_NAMES
+from daeval.metrics.catalogue import MEASURE_NAMES, SPECS
 
 NAME_CONSTANTS = ("MEASURE", "FUNNEL", "DROPOUT", "KM_MEASURE", "MEDIAN_MEASURE", "RELIABLE",
                   "CLINICAL")  # fmt: skip
@@ -19,3 +19,10 @@ def test_catalogue_lists_every_measure_module_name_once():
         }
     assert len(MEASURE_NAMES) == len(set(MEASURE_NAMES))
     assert set(MEASURE_NAMES) == defined
+
+
+def test_each_measure_has_the_module_whose_docstring_specifies_it():
+    assert set(SPECS) == set(MEASURE_NAMES)
+    for name, module in SPECS.items():
+        doc = importlib.import_module(f"daeval.metrics.{module}").__doc__ or ""
+        assert name in doc.split("\n", 1)[0], (name, module)

@@ -260,6 +260,42 @@ def measures(
 
 
 @app.command()
+def report(
+    workspace: WorkspaceOption,
+    key_file: KeyFileOption = None,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="HTML and XLSX only.")] = False,
+) -> None:
+    """Write the cross-site report, a report and a one-page summary per site (HTML and PDF) and
+    a workbook of every table into WS/outputs; every figure disclosure-controlled."""
+    import os
+
+    from daeval.privacy.keys import fingerprint, load_key
+    from daeval.report.build import build_reports
+    from daeval.warehouse import Workspace
+
+    stated = None
+    if key_file is not None or {"DAEVAL_KEY", "DAEVAL_KEY_FILE"} & set(os.environ):
+        stated = fingerprint(load_key(os.environ, key_file))
+    with step_progress(err, "Report") as progress:
+        files = build_reports(Workspace(workspace), stated, pdf=not no_pdf, progress=progress)
+    _print_reports(files)
+
+
+def _print_reports(files: object) -> None:
+    from daeval.report.build import ReportFiles
+
+    assert isinstance(files, ReportFiles)
+    out.print(f"Report: {files.cross_site.resolve()}", soft_wrap=True)
+    if files.cross_site_pdf:
+        out.print(f"Report (PDF): {files.cross_site_pdf.resolve()}", soft_wrap=True)
+    for site, paths in files.sites.items():
+        out.print(f"Site report ({site}): {paths[0].resolve()}", soft_wrap=True)
+    out.print(f"Tables: {files.workbook.resolve()}", soft_wrap=True)
+    if files.pdf_skipped:
+        err.print(f"[yellow]{files.pdf_skipped}[/]")
+
+
+@app.command()
 def score(
     responses: Annotated[
         Path, typer.Argument(help="Questionnaire answers: a measure_responses CSV (long format).")
@@ -334,8 +370,8 @@ def demo(
     from daeval.ingest.load import ingest_folder
     from daeval.link.run import link_workspace
     from daeval.metrics.measures_table import compute_measures
-    from daeval.privacy.keys import new_key_file, read_key_file
-    from daeval.report.first_page import write_first_page
+    from daeval.privacy.keys import fingerprint, new_key_file, read_key_file
+    from daeval.report.build import build_reports
     from daeval.synth import generate
     from daeval.synth.study_file import demo_study_yaml
     from daeval.warehouse import Workspace
@@ -357,10 +393,9 @@ def demo(
         if not workspace.study_file.exists():
             workspace.study_file.write_text(demo_study_yaml(), encoding="utf-8")
         progress("measures")
-        run = compute_measures(workspace)
-        progress("report")
-        page = write_first_page(workspace, run)
-    out.print(f"Report: {page.resolve()}")
+        compute_measures(workspace)
+        files = build_reports(workspace, fingerprint(key), progress=progress)
+    _print_reports(files)
 
 
 @app.command()

@@ -20,3 +20,22 @@ MEASURE_NAMES: tuple[str, ...] = (
     "reliable_change",
     "clinical_change",
 )
+
+SPECS: dict[str, str] = {
+    "re_referral_rate": "re_referral",
+    "re_referral_by_factor": "re_referral_factor",
+    "repeat_notification_rate": "repeat_notification",
+    "risk_trajectory": "risk_trajectory",
+    "post_separation_share": "post_separation",
+    "csc_referral_within_window": "csc_referral",
+    "csc_outcome_within_window": "csc_outcome",
+    "time_to_first_referral": "time_to_referral",
+    "km_csc_referral": "time_to_referral",
+    "service_funnel": "services",
+    "dropout_rate": "services",
+    "screening_funnel": "screening",
+    "address_moves": "address_moves",
+    "reliable_change": "reliable_change",
+    "clinical_change": "reliable_change",
+}
+"""The module under ``daeval.metrics`` whose docstring is each measure's specification."""

@@ -17,6 +17,16 @@ index events, each timed from its own day.
   ``SURVIVAL_THRESHOLD`` for survival tables (https://github.com/AI-SDC/ACRO, acro/acro_tables.py);
   ACRO applies it to the drop in the number at risk between rows, here to the number at risk.
   numerator = index events with an event at or before t, denominator = index events.
+  ``ci_lower``, ``ci_upper``: the 95% log(-log) ("exponential Greenwood") interval of S(t)
+  (Kalbfleisch & Prentice 2002, The Statistical Analysis of Failure Time Data, 2nd ed.),
+  as 1 - S: with Greenwood's variance (Greenwood 1926, "The natural duration of cancer", Reports
+  on Public Health and Medical Subjects 33) var(t) = sum over event days u <= t of
+  e(u) / (n(u) (n(u) - e(u))) (a day with n(u) = e(u) adds nothing), v = var(t) / (log S(t))^2
+  and z = 1.959963984540054 (the 0.975 normal quantile), S's bounds are S(t)^exp(+z sqrt(v))
+  (lower) and S(t)^exp(-z sqrt(v)) (upper), and the interval of 1 - S(t) is
+  [1 - upper, 1 - lower]. It is [0, 0] when S(t) = 1 (no event yet) and [1, 1] when S(t) = 0,
+  as lifelines' ``KaplanMeierFitter(alpha=0.05).confidence_interval_`` gives. Disclosure control
+  keeps the bounds, like the value, to ``STATISTIC_DECIMALS`` places.
 - ``time_to_first_referral``: ``kaplan_meier_median`` = the smallest t with S(t) <= 0.5 (blank when
   the curve never falls that far), numerator = events, denominator = index events; and
   ``median_among_referred``: among index events with complete follow-up (d + W <= as_of) that have a
@@ -31,6 +41,7 @@ medians, a few hundred numbers per group, are done here in Python.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -49,11 +60,15 @@ MEDIAN_MEASURE = "time_to_first_referral"
 TIME_POINTS = (30, 91, 182, 273, 365)
 SURVIVAL_THRESHOLD = 10
 """Fewest index events at risk at t for the estimate at t to be reported (ACRO's value)."""
+Z = 1.959963984540054
+"""The 0.975 quantile of the standard normal distribution (``scipy.stats.norm.ppf(0.975)``): a 95%
+two-sided interval."""
 COLUMNS = [
     "measure", "group_by", "group", "category", "period_start", "period_end",
-    "numerator", "denominator", "value",
+    "numerator", "denominator", "value", "ci_lower", "ci_upper",
 ]  # fmt: skip
-"""The tidy measures table's columns before disclosure control, as ``rates.measure_rows`` gives."""
+"""The tidy measures table's columns before disclosure control: those ``rates.measure_rows`` gives,
+and the 95% confidence interval (blank on the rows of ``time_to_first_referral``)."""
 
 
 def survival_counts(
@@ -126,17 +141,21 @@ def _row(
     n: _Count,
     d: _Count,
     value: float | None,
+    ci: tuple[float, float] | None = None,
 ) -> dict[str, object]:
+    low, high = (None, None) if ci is None else ci
     return {
         "measure": measure, "group_by": group_by, "group": group, "category": category,
         "numerator": int(n), "denominator": int(d), "value": None if value is None else float(value),
+        "ci_lower": low, "ci_upper": high,
     }  # fmt: skip
 
 
 def _frame(rows: list[dict[str, object]], period: tuple[date, date]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if not c.startswith("period")])
     frame["period_start"], frame["period_end"] = period
-    types = {"numerator": "int64", "denominator": "int64", "value": "float64"}
+    types = {"numerator": "int64", "denominator": "int64", "value": "float64",
+             "ci_lower": "float64", "ci_upper": "float64"}  # fmt: skip
     return frame.astype(types)[COLUMNS]
 
 
@@ -155,8 +174,9 @@ def km_csc_referral(
     window_days: int = 365,
     breakdown: Breakdown = NO_BREAKDOWN,
 ) -> pd.DataFrame:
-    """Rows of the tidy measures table (before disclosure control): 1 - S(t) at each time point
-    with at least ``SURVIVAL_THRESHOLD`` at risk. Inputs as for :func:`survival_counts`."""
+    """Rows of the tidy measures table (before disclosure control): 1 - S(t), with its 95%
+    log(-log) interval, at each time point with at least ``SURVIVAL_THRESHOLD`` at risk. Inputs as
+    for :func:`survival_counts`."""
     counts = survival_counts(events, referrals, as_of, breakdown).execute()
     return _frame(_km_rows(counts, window_days), _period(events, as_of))
 
@@ -166,15 +186,37 @@ def _km_rows(counts: pd.DataFrame, window_days: int) -> list[dict[str, object]]:
     rows = []
     for group_by, group, day, hits, at_risk in _groups(counts):
         survival = np.cumprod(1 - hits / at_risk)
+        variance = _greenwood(hits, at_risk)
         for t in points:
             before = np.searchsorted(day, t, side="left")  # days < t
             if (at_risk[before] if before < len(day) else 0) < SURVIVAL_THRESHOLD:
                 break  # the number at risk only falls
             upto = np.searchsorted(day, t, side="right")  # days <= t
-            value = 1 - (survival[upto - 1] if upto else 1.0)
+            s, var = (float(survival[upto - 1]), float(variance[upto - 1])) if upto else (1.0, 0.0)
             n, d = hits[:upto].sum(), at_risk[0]
-            rows.append(_row(KM_MEASURE, group_by, group, str(t), n, d, value))
+            ci = _log_log_interval(s, var)
+            rows.append(_row(KM_MEASURE, group_by, group, str(t), n, d, 1 - s, ci))
     return rows
+
+
+def _greenwood(events: np.ndarray, at_risk: np.ndarray) -> np.ndarray:
+    """Greenwood's sum to each day: e(u) / (n(u) (n(u) - e(u))) over days u up to it, a day with
+    n(u) = e(u) (where S falls to 0) adding nothing, as in lifelines."""
+    e, n = events.astype(np.float64), at_risk.astype(np.float64)
+    terms = np.divide(e, n * (n - e), out=np.zeros_like(e), where=n > e)
+    return np.cumsum(terms)
+
+
+def _log_log_interval(s: float, var: float) -> tuple[float, float]:
+    """The 95% log(-log) interval of 1 - S from S and Greenwood's sum ``var``: S's bounds are
+    S^exp(+-z sqrt(var) / |log S|); [0, 0] when S = 1 and [1, 1] when S = 0."""
+    if s >= 1.0:
+        return 0.0, 0.0
+    if s <= 0.0:
+        return 1.0, 1.0
+    half = Z * math.sqrt(var) / -math.log(s)
+    lower, upper = s ** math.exp(half), s ** math.exp(-half)  # of S
+    return 1 - upper, 1 - lower
 
 
 def _km_median(day: np.ndarray, events: np.ndarray, at_risk: np.ndarray) -> float | None:

@@ -489,5 +489,6 @@ MEASURES_COLUMNS = (
     "ci_lower",
     "ci_upper",
 )
-"""Columns of the tidy measures table, in the contract's order, then the 95% confidence interval
-of a comparison (blank for other rows)."""
+"""Columns of the tidy measures table, in the contract's order, then a 95% confidence interval
+(of a comparison, a Kaplan-Meier point, a mean change or effect size; blank for other rows and
+whenever the value is suppressed)."""

@@ -164,7 +164,16 @@ def _controlled(row: MeasureRow, hide: bool, policy: DisclosurePolicy) -> Measur
     if row.denominator is not None and not is_small(row.denominator, policy):
         denominator = round_to_base(row.denominator, policy.rounding_base)
     if hide or row.numerator is None:
-        return replace(row, numerator=None, denominator=denominator, value=None, suppressed=True)
+        # The interval goes with the value: bounds would let it be recovered.
+        return replace(
+            row,
+            numerator=None,
+            denominator=denominator,
+            value=None,
+            suppressed=True,
+            ci_lower=None,
+            ci_upper=None,
+        )
     numerator = round_to_base(row.numerator, policy.rounding_base)
     if is_statistic(row):
         value = None if row.value is None else round(row.value, STATISTIC_DECIMALS)

@@ -69,3 +69,15 @@ def new_key_file(path: Path) -> Path:
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_hex(32) + "\n")
     return path
+
+
+FINGERPRINT_CONTEXT = b"daeval key fingerprint v1"
+
+
+def fingerprint(key: bytes) -> str:
+    """A short public name for the key (16 hex digits of HMAC-SHA256 under the key of a fixed
+    text), so an output can say which key made its pseudonyms without revealing the key."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key, FINGERPRINT_CONTEXT, hashlib.sha256).hexdigest()[:16]

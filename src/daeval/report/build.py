@@ -1,0 +1,220 @@
+"""``daeval report``: the cross-site report, a report and a one-page summary per site, as
+self-contained HTML and PDF, and a workbook of every table, in the workspace's ``outputs/``.
+
+Every figure comes from the controlled measures table or passes disclosure control here; no
+record-level row or pseudonym is read into a report. Each output states how it was made
+(provenance) and records no build time, so the same inputs give the same files byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from daeval import __version__
+from daeval.privacy.disclosure_control import DisclosurePolicy
+from daeval.report.blocks import Section, Text, cell, count, percent
+from daeval.report.inputs import Inputs, gather
+from daeval.report.sections import build_sections, outcome_table
+from daeval.report.tables import Table
+from daeval.warehouse import Workspace
+
+CROSS_SITE = "index.html"
+SITES = "sites"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    version: str
+    window_days: int
+    items_: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class ReportFiles:
+    cross_site: Path
+    cross_site_pdf: Path | None
+    workbook: Path
+    sites: dict[str, list[Path]] = field(default_factory=dict)
+    pdf_skipped: str | None = None
+
+    def all(self) -> list[Path]:
+        paths = [self.cross_site, self.workbook]
+        if self.cross_site_pdf:
+            paths.append(self.cross_site_pdf)
+        return paths + [p for site in self.sites.values() for p in site]
+
+
+PDF_MISSING = (
+    "PDFs not written: WeasyPrint needs the Pango library, which was not found "
+    "(Debian and Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
+)
+
+
+def _pdf_writer() -> Callable[[str, Path], Path] | None:
+    """WeasyPrint's writer, or None when the system lacks the Pango library it loads."""
+    try:
+        from daeval.report.pdf import write_pdf
+    except OSError:
+        return None
+    return write_pdf
+
+
+def provenance(inputs: Inputs, key_fingerprint: str | None) -> Provenance:
+    meta = inputs.figures.meta if inputs.figures else {}
+    latest = inputs.workspace.open().latest_date() if inputs.loads else None
+    items = (
+        ("daeval version", __version__),
+        ("Study file (SHA-256)", inputs.study_sha256 or "no study.yaml"),
+        ("Data as of", str(meta.get("as_of", "no measures"))),
+        ("Latest date in the data", str(latest) if latest else "nothing loaded"),
+        ("Files loaded", str(len(inputs.loads))),
+        ("Measures period", f"{meta.get('period_start', '')} to {meta.get('period_end', '')}"),
+        ("Follow-up window", f"{meta.get('window_days', 365)} days"),
+        ("Calendar periods", str(meta.get("period") or "none")),
+        ("Disclosure control", str(meta.get("disclosure_control", "on (default)"))),
+        ("Key fingerprint", key_fingerprint or "not given (run with --key-file to state it)"),
+        ("Build time", "not recorded, so that the same inputs give the same files"),
+    )
+    return Provenance(__version__, int(meta.get("window_days", 365)), items)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("daeval.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cell"] = cell
+    return env
+
+
+def _headline(inputs: Inputs) -> str | None:
+    row = inputs.figures.one("re_referral_rate") if inputs.figures else None
+    return None if row is None or row.value is None else percent(row.value)
+
+
+def glance(inputs: Inputs, site: str) -> list[tuple[str, str]]:
+    """The headline figures of ``site``: referred, started, drop-out, reliable improvement."""
+    lines: list[tuple[str, str]] = []
+    figures = inputs.figures
+    if figures is None:
+        return lines
+    stages = {r.category: r for r in figures.select("service_funnel", "site_id", site)}
+    if "referred" in stages:
+        lines.append(("families referred", count(stages["referred"].numerator)))
+    if "started" in stages:
+        lines.append(("started the service", count(stages["started"].numerator)))
+    dropout = figures.one("dropout_rate", group_by="site_id", group=site)
+    if dropout is not None:
+        lines.append(("dropped out, of those who started and ended", percent(dropout.value)))
+    for row in figures.select("reliable_change", "site_id", site):
+        code, _, category = (row.category or "").partition(":")
+        if category == "reliably_improved":
+            lines.append((f"reliably improved on {code}", percent(row.value)))
+    return lines
+
+
+def _readiness_lines(inputs: Inputs, site: str) -> list:
+    wanted = inputs.site_intervention(site)
+    return [line for line in inputs.readiness if line.intervention == wanted]
+
+
+def site_summary(inputs: Inputs, site: str) -> Section:
+    """The site report's opening section: its headline figures."""
+    lines = glance(inputs, site)
+    table = Table(f"summary_{site}", f"{site}: at a glance", ("Figure", "Value"), tuple(lines))
+    return Section("summary", "At a glance", (table,) if lines else (),
+                   None if lines else "No figures for this site yet.")  # fmt: skip
+
+
+def _summary(inputs: Inputs, site: str, origin: Provenance) -> dict:
+    meta = inputs.figures.meta if inputs.figures else {}
+    items = dict(origin.items_)
+    return {
+        "glance": glance(inputs, site),
+        "outcomes": outcome_table(inputs, site),
+        "readiness": _readiness_lines(inputs, site),
+        "study_hash": (inputs.study_sha256 or "none")[:12],
+        "as_of": meta.get("as_of", "no measures"),
+        "disclosure": str(meta.get("disclosure_control", "on")).split(":")[0],
+        "key": items.get("Key fingerprint", "not given"),
+    }
+
+
+def build_reports(
+    workspace: Workspace,
+    key_fingerprint: str | None = None,
+    pdf: bool = True,
+    policy: DisclosurePolicy = DisclosurePolicy(),
+    progress: Callable[[str], None] = lambda _: None,
+) -> ReportFiles:
+    """Write every report of ``workspace`` and return their paths."""
+    from daeval.report.workbook import write_workbook
+
+    inputs = gather(workspace, policy)
+    env = _environment()
+    page = env.get_template("report.html.j2")
+    summary_page = env.get_template("summary.html.j2")
+    origin = provenance(inputs, key_fingerprint)
+    title = inputs.study.study.title if inputs.study and inputs.study.study else "Study report"
+    outputs = workspace.outputs
+    (outputs / SITES).mkdir(parents=True, exist_ok=True)
+
+    write_pdf = _pdf_writer() if pdf else None
+
+    def write(path: Path, html: str) -> list[Path]:
+        path.write_text(html, encoding="utf-8")
+        if write_pdf is None:
+            return [path]
+        return [path, write_pdf(html, path.with_suffix(".pdf"))]
+
+    released = not str(inputs.figures.meta.get("disclosure_control", "on") if inputs.figures
+                       else "on").startswith("off")  # fmt: skip
+    progress("cross-site report")
+    sections = build_sections(inputs)
+    written = write(outputs / CROSS_SITE, page.render(
+        title=title, kicker="Cross-site report", lede=_lede(inputs, None),
+        headline=_headline(inputs), sections=sections, provenance=origin,
+        not_for_release=not released,
+    ))  # fmt: skip
+    tables: list[Table] = [t for s in sections for t in s.tables]
+    files = ReportFiles(written[0], written[1] if write_pdf else None, outputs / "tables.xlsx")
+    if pdf and write_pdf is None:
+        files.pdf_skipped = PDF_MISSING
+    sites = inputs.figures.sites() if inputs.figures else []
+    for site in sites:
+        progress(f"site report {site}")
+        site_sections = [site_summary(inputs, site), *build_sections(inputs, site)]
+        tables += [t for s in site_sections for t in s.tables]
+        paths = write(outputs / SITES / f"{site}.html", page.render(
+            title=f"{title}: {site}", kicker=f"Site report: {site}", lede=_lede(inputs, site),
+            headline=None, sections=site_sections, provenance=origin, not_for_release=not released,
+        ))  # fmt: skip
+        paths += write(outputs / SITES / f"{site}-summary.html", summary_page.render(
+            title=f"{title}: {site}", lede=_lede(inputs, site), provenance=origin,
+            not_for_release=not released, **_summary(inputs, site, origin),
+        ))  # fmt: skip
+        files.sites[site] = paths
+    progress("workbook")
+    write_workbook(tables, files.workbook, front=origin.items_)
+    return files
+
+
+def _lede(inputs: Inputs, site: str | None) -> str:
+    meta = inputs.figures.meta if inputs.figures else {}
+    scope = f"Site {site}" if site else "All sites"
+    if not meta:
+        return f"{scope}. No measures have been computed yet."
+    return (
+        f"{scope}. Data as of {meta.get('as_of')}; every figure has passed disclosure control "
+        f"({meta.get('disclosure_control', 'on')})."
+    )
+
+
+__all__ = ["ReportFiles", "Text", "build_reports"]

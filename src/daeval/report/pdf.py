@@ -1,0 +1,174 @@
+"""Reports as PDF, drawn by WeasyPrint from the same self-contained HTML as the web page.
+
+Nothing is fetched. The HTML carries its CSS and its charts (inline SVG) itself; WeasyPrint is
+given a URL fetcher that refuses every URL, whether ``http:``, ``https:``, ``file:`` or any other
+scheme, so a stray ``<img src>``, ``<link href>`` or CSS ``url()`` can neither reach the network
+nor read the file system. A refused URL stops the rendering: :func:`write_pdf` raises
+:class:`ExternalResourceError` naming it and writes no file, as a report with a hole where a
+figure should be must not go out. A relative URL (``<img src="x.png">``) has no base to resolve
+against, so WeasyPrint skips it without fetching and logs it; that log record is caught and
+raised as the same :class:`ExternalResourceError`. The one URL allowed is a ``data:`` URL,
+which holds its bytes in the HTML itself (an embedded PNG, say) and is decoded in memory.
+Relative links (``<a href="other.html">``) fetch nothing and stay links.
+
+Fonts come from the system's fontconfig: DejaVu (Debian's fonts-dejavu-core) is the fallback for
+``sans-serif`` and is asked for first by a user stylesheet, which the HTML's own CSS overrides.
+
+The output is byte-for-byte the same for the same HTML (with the same WeasyPrint, pydyf, fonts
+and HarfBuzz/fontTools). How WeasyPrint 70 and pydyf 0.13 could make it differ, and what is done:
+
+* Creation and modification dates: WeasyPrint writes ``/CreationDate`` and ``/ModDate`` only
+  from ``<meta name="dcterms.created">`` and ``<meta name="dcterms.modified">`` in the HTML (for
+  HTML given as a string it never uses the clock or a file's times), so they are whatever the HTML
+  says, or absent. Neither WeasyPrint nor pydyf reads ``SOURCE_DATE_EPOCH``.
+* Document identifier: pydyf writes ``/ID`` only when asked. It is set here to the first 32 hex
+  digits of the SHA-256 of the HTML (``pdf_identifier``), with pydyf's MD5 of the file body as
+  the second part: both fixed by the content, never random.
+* Embedded fonts: WeasyPrint subsets each font with HarfBuzz-Subset or, where the system lacks
+  libharfbuzz-subset (as where this was written), with fontTools, which stamps the subset's ``head.modified``
+  with the clock, unless the environment variable ``SOURCE_DATE_EPOCH`` is set. So while it
+  draws, :func:`pdf_bytes` sets ``SOURCE_DATE_EPOCH`` to :data:`FONT_EPOCH` (2000-01-01) and then
+  puts back whatever was there before (or removes it), holding a lock so two drawings in one
+  process do not undo each other's setting. Any ``SOURCE_DATE_EPOCH`` of the caller's is
+  overridden while drawing, so the bytes do not depend on the environment either.
+* Font subsets are named from an MD5 of the font description, not at random; the XMP
+  ``DocumentID`` (a random UUID) is only written for PDF/X-4 and later, which is not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+with warnings.catch_warnings():
+    # Without the system's libharfbuzz-subset, WeasyPrint subsets fonts with fontTools and warns
+    # at import that it will need HarfBuzz-Subset one day: nothing daeval can act on.
+    warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+FONT_EPOCH = 946_684_800
+"""2000-01-01T00:00:00Z as seconds since 1970: the modification time of embedded font subsets."""
+
+_ENVIRONMENT = threading.Lock()
+
+FONT_CSS = 'html { font-family: "DejaVu Sans", sans-serif; }'
+"""A user stylesheet: DejaVu unless the report's own CSS says otherwise."""
+
+
+class ExternalResourceError(RuntimeError):
+    """The report HTML refers to something outside itself (a bug in the report's HTML)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"the report refers to {url!r}; reports are self-contained and fetch nothing "
+            "(put CSS and charts in the HTML itself)"
+        )
+        self.url = url
+
+
+class _RefusedURL(PermissionError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"refused to fetch {url!r}: reports fetch nothing")
+        self.url = url
+
+
+class RefusingFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that refuses every URL but ``data:``, and remembers each refused.
+
+    ``fail_on_errors`` makes WeasyPrint stop at the first refusal instead of drawing on without.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.strip().lower().startswith("data:"):
+            return super().fetch(url, headers)  # decoded in memory by urllib's DataHandler
+        self.refused.append(url)
+        raise _RefusedURL(url)
+
+
+class _RelativeReferences(logging.Handler):
+    """Catches WeasyPrint's logs of a relative URL it skipped (an ``<img src>`` is logged as an
+    error, a CSS declaration as an ignored one), in this thread only."""
+
+    MESSAGE = "Relative URI reference without a base URI"
+    CSS_URL = re.compile(r"""url\(\s*["']?([^"')]*)""")
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.urls: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread:
+            return
+        message = record.getMessage()
+        if str(record.msg).startswith(self.MESSAGE) and isinstance(record.args, tuple):
+            self.urls.append(str(record.args[0]))  # the HTML attribute's value
+        elif self.MESSAGE in message:
+            found = self.CSS_URL.search(message)
+            self.urls.append(found.group(1) if found else message)
+
+
+@contextmanager
+def _source_date_epoch(seconds: int) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` set to ``seconds`` inside, and as it was before afterwards."""
+    name = "SOURCE_DATE_EPOCH"
+    with _ENVIRONMENT:
+        before = os.environ.get(name)
+        os.environ[name] = str(seconds)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = before
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The PDF of ``html``, the same bytes every time for the same HTML."""
+    fetcher = RefusingFetcher()
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    relative = _RelativeReferences()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(relative)
+    try:
+        with _source_date_epoch(FONT_EPOCH):
+            document = HTML(string=html, url_fetcher=fetcher)
+            data = document.write_pdf(
+                stylesheets=[CSS(string=FONT_CSS, url_fetcher=fetcher)],
+                pdf_identifier=identifier,
+            )
+    except FatalURLFetchingError as error:  # a BaseException: turned into an ordinary one
+        cause = error.__cause__
+        url = cause.url if isinstance(cause, _RefusedURL) else (fetcher.refused or ["?"])[-1]
+        raise ExternalResourceError(url) from error
+    finally:
+        logger.removeHandler(relative)
+    if relative.urls:
+        raise ExternalResourceError(relative.urls[0])
+    assert isinstance(data, bytes)
+    return data
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """Write the PDF of the self-contained ``html`` to ``path`` (its folder must exist).
+
+    Raises :class:`ExternalResourceError`, writing nothing, if the HTML refers to any resource
+    (image, stylesheet, font, background) by a URL other than a ``data:`` URL.
+    """
+    path = Path(path)
+    path.write_bytes(pdf_bytes(html))
+    return path
