@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 from tests.lib.pdf_pages import page_images, page_texts
 
@@ -242,3 +243,47 @@ def test_a_workspace_without_measures_gets_a_report_that_says_what_is_missing(tm
     readiness = html.split('id="readiness"', 1)[1].split("</section>", 1)[0]
     assert "Readiness scorecard" in readiness and "step-up" in readiness
     assert "Nothing has been loaded" in html
+
+
+def test_case_studies_need_the_secure_setting_and_hold_no_id_or_date(demo, tmp_path):
+    folder, _ = demo
+    workspace = folder / "study"
+    refused = subprocess.run(
+        [sys.executable, "-m", "daeval", "report", "--workspace", str(workspace), "--no-pdf",
+         "--case-studies", "3"], capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "--inside-secure-setting" in refused.stderr
+    assert not (outputs(folder) / "not-for-release").exists()
+    from daeval.report.case_studies import case_journeys, months_between
+    from daeval.warehouse import Workspace
+
+    journeys = case_journeys(Workspace(workspace), 4, seed=1)
+    assert [j.name for j in journeys] == ["Child A", "Child B", "Child C", "Child D"]
+    for journey in journeys:
+        months = [e.month for e in journey.events]
+        assert months[0] == 0 and months == sorted(months)
+    # Months are counted from the journey's first event (checked on one child by hand).
+    from datetime import date
+
+    assert months_between(date(2016, 1, 31), date(2016, 3, 1)) == 0
+    assert months_between(date(2016, 1, 1), date(2016, 4, 1)) == 2  # 91 days
+    assert months_between(date(2016, 1, 1), date(2016, 4, 2)) == 3  # 92 days
+    copy = tmp_path / "study"
+    shutil.copytree(workspace, copy)
+    done = subprocess.run(
+        [sys.executable, "-m", "daeval", "report", "--workspace", str(copy), "--no-pdf",
+         "--case-studies", "4", "--inside-secure-setting", "--seed", "1"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = (copy / "outputs" / "not-for-release" / "case-studies.html").read_text(encoding="utf-8")
+    assert page.count("NOT FOR RELEASE") >= 2
+    body = page.split("<body>", 1)[1].split('id="provenance"', 1)[0]
+    assert not re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", body)  # no calendar date
+    assert not re.search(r"[0-9a-f]{32}", body)  # no pseudonym or key
+    con = duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True)
+    pseudonyms = {p for (p,) in con.sql("SELECT person_id FROM people").fetchall()}
+    assert not any(p in page for p in pseudonyms)
+    for journey in journeys:
+        assert f"{journey.name} ({journey.age_band} at month 0)" in page
+        assert all(str(escape(e.what)) in page for e in journey.events)

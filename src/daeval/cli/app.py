@@ -264,9 +264,31 @@ def report(
     workspace: WorkspaceOption,
     key_file: KeyFileOption = None,
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="HTML and XLSX only.")] = False,
+    case_studies: Annotated[
+        int,
+        typer.Option(
+            "--case-studies",
+            help="Also write N children's generalised journeys, not for release (needs "
+            "--inside-secure-setting).",
+        ),
+    ] = 0,
+    inside_secure_setting: Annotated[
+        bool,
+        typer.Option(
+            "--inside-secure-setting",
+            help="Confirm this runs inside the secure setting (required for --case-studies).",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed for choosing the case studies.")] = 0,
 ) -> None:
     """Write the cross-site report, a report and a one-page summary per site (HTML and PDF) and
     a workbook of every table into WS/outputs; every figure disclosure-controlled."""
+    if case_studies and not inside_secure_setting:
+        raise DaevalError(
+            "--case-studies writes individual journeys (generalised, but record-level): add "
+            "--inside-secure-setting to confirm you are working inside the secure setting; the "
+            "file is marked NOT FOR RELEASE"
+        )
     import os
 
     from daeval.privacy.keys import fingerprint, load_key
@@ -278,7 +300,15 @@ def report(
         stated = fingerprint(load_key(os.environ, key_file))
     with step_progress(err, "Report") as progress:
         files = build_reports(Workspace(workspace), stated, pdf=not no_pdf, progress=progress)
+        if case_studies:
+            from daeval.report.build import build_case_studies
+
+            progress("case studies")
+            written = build_case_studies(Workspace(workspace), case_studies, seed, stated,
+                                         pdf=not no_pdf)  # fmt: skip
     _print_reports(files)
+    if case_studies:
+        out.print(f"Case studies, NOT FOR RELEASE: {written[0].resolve()}", soft_wrap=True)
 
 
 def _print_reports(files: object) -> None:

@@ -206,6 +206,33 @@ def build_reports(
     return files
 
 
+NOT_FOR_RELEASE = "not-for-release"
+
+
+def build_case_studies(
+    workspace: Workspace,
+    count: int,
+    seed: int = 0,
+    key_fingerprint: str | None = None,
+    pdf: bool = True,
+) -> list[Path]:
+    """Individual journeys for case studies, generalised and marked not for release, in
+    ``outputs/not-for-release/`` (see daeval.report.case_studies)."""
+    from daeval.report.case_studies import case_journeys
+
+    inputs = gather(workspace)
+    journeys = case_journeys(workspace, count, seed)
+    html = _environment().get_template("case_studies.html.j2").render(
+        journeys=journeys, seed=seed, provenance=provenance(inputs, key_fingerprint),
+    )  # fmt: skip
+    folder = workspace.outputs / NOT_FOR_RELEASE
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "case-studies.html"
+    path.write_text(html, encoding="utf-8")
+    write_pdf = _pdf_writer() if pdf else None
+    return [path] + ([write_pdf(html, path.with_suffix(".pdf"))] if write_pdf else [])
+
+
 def _lede(inputs: Inputs, site: str | None) -> str:
     meta = inputs.figures.meta if inputs.figures else {}
     scope = f"Site {site}" if site else "All sites"

@@ -184,6 +184,7 @@ def promise(inputs: Inputs, site: str | None) -> Section:
                 f"effect-{site or 'all'}", "Standardised change from baseline to end, by "
                 "instrument", effects, "effect size (SD of the baseline scores)",
                 percent=False))  # fmt: skip
+        blocks += _band_charts(inputs, site, groups)
         if groups:
             blocks.append(charts.category_bars(
                 f"change-{site or 'all'}", "Reliable change by instrument", groups,
@@ -200,6 +201,42 @@ def promise(inputs: Inputs, site: str | None) -> Section:
             blocks.append(Text("No comparison is declared in study.yaml (comparison:), so "
                                "pathways are not compared with comparison areas."))  # fmt: skip
     return Section("outcomes", title, tuple(blocks))
+
+
+def _band_charts(
+    inputs: Inputs, site: str | None, groups: dict[str, dict[str, float | None]]
+) -> list[Block]:
+    """A pre/post plot with the bands for each instrument with a reliable change threshold and
+    at least one share that passed disclosure control."""
+    from daeval.instruments.change import change_rules
+    from daeval.instruments.settings import JACOBSON_TRUAX, settings_from
+    from daeval.report.change_chart import change_band_chart, total_range
+
+    section = None
+    if inputs.workspace.study_file.exists():
+        from daeval.study.document import read_document
+
+        section = read_document(inputs.workspace.study_file).get("instruments")
+    settings = settings_from(section, "study.yaml instruments")
+    rules = change_rules(settings)
+    group_by, group = _scope(site)
+    assert inputs.figures is not None
+    clinical = {
+        (r.category or "").partition(":")[0]: share(r)
+        for r in inputs.figures.select("clinical_change", group_by, group)
+        if (r.category or "").endswith(":recovered")
+    }
+    out: list[Block] = []
+    for code, shares in sorted(groups.items()):
+        rule = rules.get(code)
+        if rule is None or rule.name != JACOBSON_TRUAX or not rule.threshold:
+            continue
+        if all(v is None for v in shares.values()) or total_range(settings.library[code]) is None:
+            continue
+        with_recovery = {**shares, "recovered": clinical[code]} if code in clinical else shares
+        out.append(change_band_chart(f"band-{code}-{site or 'all'}", settings.library[code],
+                                     rule.threshold, rule.cutoff, with_recovery))  # fmt: skip
+    return out
 
 
 def _comparison_table(inputs: Inputs) -> Table | None:
