@@ -429,11 +429,24 @@ def _route_flows(inputs: Inputs) -> list[tuple[str, str, int | None]]:
     return flows
 
 
-HEADLINES = (
-    ("re_referral_rate", "Re-referral rate"),
-    ("dropout_rate", "Drop-out"),
-    ("csc_referral_within_window", "Referred to CSC within a year of a notification"),
+HEADLINES: tuple[tuple[str, str | None, str], ...] = (
+    ("re_referral_rate", None, "Re-referral rate"),
+    ("dropout_rate", None, "Drop-out"),
+    ("service_funnel", "completed", "Completed the service, of those who started"),
+    ("csc_referral_within_window", None, "Referred to CSC within a year of a notification"),
 )
+"""Headline figures (measure, category) shown by every subgroup of the equality plan; reliable
+improvement on each questionnaire is added by instrument."""
+
+
+def _headlines(inputs: Inputs) -> list[tuple[str, str | None, str]]:
+    assert inputs.figures is not None
+    codes = sorted({
+        (r.category or "").partition(":")[0] for r in inputs.figures.select("reliable_change")
+        if (r.category or "").endswith(":reliably_improved")
+    })  # fmt: skip
+    return [*HEADLINES, *(("reliable_change", f"{c}:reliably_improved",
+                           f"Reliably improved on {c}") for c in codes)]  # fmt: skip
 
 
 def equality(inputs: Inputs, site: str | None) -> Section:
@@ -446,20 +459,22 @@ def equality(inputs: Inputs, site: str | None) -> Section:
                        "small to publish: see the cross-site report."),))  # fmt: skip
     subgroups = [s for s in figures.meta.get("subgroups", SUBGROUPS) if s in SUBGROUPS]
     blocks: list[Block] = []
-    for measure, name in HEADLINES:
+    for measure, category, name in _headlines(inputs):
         found = [
             (subgroup, r)
             for subgroup in subgroups
             for r in figures.select(measure, subgroup)
-            if not r.category
+            if r.category == category
         ]
         if not found:
             continue
-        blocks.append(charts.bar_chart(
-            f"equality-{measure}", f"{name} by subgroup",
-            [(f"{label(g)}: {r.group}", share(r), None, None) for g, r in found], name))  # fmt: skip
+        key = f"{measure}-{category or 'all'}".replace(":", "-").replace("_", "-")
+        if any(share(r) is not None for _, r in found):
+            blocks.append(charts.bar_chart(
+                f"equality-{key}", f"{name} by subgroup",
+                [(f"{label(g)}: {r.group}", share(r), None, None) for g, r in found], name))  # fmt: skip
         blocks.append(Table(
-            f"equality_{measure}", f"{name} by subgroup",
+            f"equality_{key}", f"{name} by subgroup",
             ("Subgroup", "Group", "Numerator", "Denominator", "Rate"),
             rows=tuple((label(g), r.group, n(r.numerator), n(r.denominator), frac(r.value))
                   for g, r in found),
