@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from daeval import __version__
 from daeval.privacy.disclosure_control import DisclosurePolicy
-from daeval.report.blocks import Section, Text, cell, count, percent
+from daeval.report.blocks import Section, cell, count, percent
 from daeval.report.inputs import Inputs, gather
 from daeval.report.sections import build_sections, outcome_table
 from daeval.report.tables import Table
@@ -242,6 +242,3 @@ def _lede(inputs: Inputs, site: str | None) -> str:
         f"{scope}. Data as of {meta.get('as_of')}; every figure has passed disclosure control "
         f"({meta.get('disclosure_control', 'on')})."
     )
-
-
-__all__ = ["ReportFiles", "Text", "build_reports"]
