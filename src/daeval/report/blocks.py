@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from daeval.model.measure_row import MeasureRow
-from daeval.report.charts import Chart
+from daeval.report.drawing import Chart
 from daeval.report.tables import Table
 
 SUPPRESSED = "suppressed"
+NO_MEASURES = "No measures yet: run `daeval measures --workspace WS`, then the report again."
+
+
+def scope(site: str | None) -> tuple[str, str | None]:
+    """The grouping and group of a report's figures: all sites, or one site."""
+    return ("site_id", site) if site else ("all", None)
 
 
 @dataclass(frozen=True)

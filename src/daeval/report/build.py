@@ -17,8 +17,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from daeval import __version__
 from daeval.privacy.disclosure_control import DisclosurePolicy
 from daeval.report.blocks import Section, cell, count, percent
+from daeval.report.evidence import outcome_table
 from daeval.report.inputs import Inputs, gather
-from daeval.report.sections import build_sections, outcome_table
+from daeval.report.sections import build_sections
 from daeval.report.tables import Table
 from daeval.warehouse import Workspace
 

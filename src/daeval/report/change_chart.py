@@ -17,7 +17,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from daeval.instruments.definition import Instrument, Rule
-from daeval.report.charts import (
+from daeval.report.drawing import (
     BLUE,
     INK,
     MUTED,

@@ -1,229 +1,35 @@
-"""Charts for the evidence reports, as SVG elements to inline in HTML (and so in the PDF).
-
-Every chart is drawn only from aggregate figures that have already been through disclosure
-control, passed in as plain values; ``None`` means suppressed and is shown as such (hatched or
-dashed, labelled "suppressed"), never as zero. Each chart comes with its title and an ``alt``
-text that says what it shows with its main numbers, for screen readers and the PDF.
-
-The SVG is made for inlining: no XML declaration or DOCTYPE, ``width="100%"`` and a viewBox so it
-scales to the column, ``role="img"`` with ``<title>`` and ``<desc>`` as its first children, and
-every id prefixed with the chart's key (so several charts share a page without clashes). Text
-stays text (``svg.fonttype: none``, DejaVu Sans then any sans-serif): selectable, read by screen
-readers and small. Output is byte-for-byte deterministic: matplotlib's default style and a fixed
-hash salt are applied locally, and no dates or versions are written. ``rc_context`` changes
-matplotlib's process-wide settings for its duration, so do not draw from several threads at once.
-
-Colours are the Okabe–Ito palette, safe for colour-blind readers; colour is never the only cue
-(segments and bars carry labels, suppressed figures are hatched or dashed and labelled).
-"""
+"""Bar-shaped report charts: the service funnel, 100%-stacked category bars and bars with
+confidence intervals (daeval.report.drawing says how every chart is drawn)."""
 
 from __future__ import annotations
 
-import io
-import re
-import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from xml.sax.saxutils import escape
-
-import matplotlib
-import matplotlib.style
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch, Rectangle
-from matplotlib.path import Path
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from daeval.report.sankey import LEFT, RIGHT, SankeyBand, sankey_layout
-
-OKABE_ITO: tuple[str, ...] = (
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#F0E442",  # yellow
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#000000",  # black
+from daeval.report.drawing import (
+    FILLS,
+    INK,
+    ROW,
+    SKY,
+    SMALL,
+    SUPPRESSED,
+    WIDTH,
+    Chart,
+    _axes,
+    _chart,
+    _empty,
+    _figure,
+    _label_width,
+    _note,
+    _number,
+    _pct,
+    _rows,
+    _suppressed_box,
+    _title_height,
 )
-"""Okabe M, Ito K (2008), "Color Universal Design (CUD): how to make figures and presentations
-that are friendly to colorblind people", https://jfly.uni-koeln.de/color/. Text is black."""
-ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
-LINES = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, BLACK)
-"""Lines on white: the darker colours first."""
-FILLS = (SKY, ORANGE, GREEN, YELLOW, PURPLE, VERMILLION, BLUE)
-"""Areas under black text: the lighter colours first."""
-DASHES = ("-", "--", "-.", ":")
-INK, MUTED, SUPPRESSED_EDGE = "#000000", "#555555", "#767676"
-SUPPRESSED = "suppressed"
 
-WIDTH = 6.5
-"""Inches: an A4 page column."""
-FONT, SMALL, TITLE_FONT = 9.0, 8.0, 11.0
-ROW = 0.34
-"""Inches per bar row."""
-_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
-_TAG = re.compile(r"<[A-Za-z][^>]*>")
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    """Unique within a page; every id in the SVG starts with it."""
-    title: str
-    svg: str
-    """An ``<svg>`` element with ``<title>`` and ``<desc>`` (the alt text) as first children."""
-    alt: str
-    """What the chart shows, in words, with its main numbers."""
-
-
-# Words and numbers -------------------------------------------------------------------------
-
-
-def _pct(value: float, digits: int = 0) -> str:
-    return f"{100 * value:.{digits}f}%"
-
-
-def _number(value: float, percent: bool = False) -> str:
-    if percent:
-        return _pct(value, 1)
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
-
-def _wrap(text: str, width: int = 26) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _label_width(labels: Sequence[str], size: float = FONT) -> float:
-    """Rough inches taken by the widest (wrapped) label: DejaVu Sans averages ~0.6 em a character."""
-    longest = max((len(line) for text in labels for line in _wrap(text).split("\n")), default=0)
-    return 0.25 + longest * size * 0.6 / 72
-
-
-def _sample(n: int, most: int = 6) -> list[int]:
-    """Up to ``most`` indices spread evenly over ``range(n)``, always with the last one."""
-    return (
-        sorted({round(i * (n - 1) / (most - 1)) for i in range(most)})
-        if n > most
-        else list(range(n))
-    )
-
-
-def _listing(days: list[float], most: int = 5) -> str:
-    shown = ", ".join(f"{d:g}" for d in days[:most])
-    return shown + (f" and {len(days) - most} more" if len(days) > most else "")
-
-
-# Drawing and SVG ---------------------------------------------------------------------------
-
-
-@contextmanager
-def _style() -> Iterator[None]:
-    with (
-        matplotlib.style.context("default"),
-        matplotlib.rc_context(
-            {
-                "svg.hashsalt": "daeval-charts",
-                "svg.fonttype": "none",
-                "font.family": "sans-serif",
-                "font.sans-serif": ["DejaVu Sans"],
-                "font.size": FONT,
-                "hatch.linewidth": 0.6,
-            }
-        ),
-    ):
-        yield
-
-
-def _figure(title: str, height: float) -> Figure:
-    fig = Figure(figsize=(WIDTH, height), facecolor="white")
-    FigureCanvasAgg(fig)
-    fig.text(0.12 / WIDTH, 1 - 0.1 / height, _wrap(title, 80), ha="left", va="top",
-             fontsize=TITLE_FONT, fontweight="bold", color=INK)  # fmt: skip
-    return fig
-
-
-def _title_height(title: str) -> float:
-    return 0.2 + 0.22 * len(textwrap.wrap(title, 80) or [""])
-
-
-def _axes(fig: Figure, left: float, right: float, top: float, bottom: float) -> Axes:
-    """Axes with margins given in inches."""
-    w, h = fig.get_size_inches()
-    ax = fig.add_axes((left / w, bottom / h, 1 - (left + right) / w, 1 - (top + bottom) / h))
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
-
-
-def _note(fig: Figure, text: str) -> None:
-    fig.text(0.12 / WIDTH, 0.06 / fig.get_figheight(), text, ha="left", va="bottom",
-             fontsize=SMALL, style="italic", color=MUTED)  # fmt: skip
-
-
-def _suppressed_box(ax: Axes, x: float, y: float, width: float, height: float, gid: str) -> None:
-    box = Rectangle((x, y), width, height, facecolor="white", edgecolor=SUPPRESSED_EDGE,
-                    hatch="///", linestyle="--", linewidth=0.8)  # fmt: skip
-    box.set_gid(gid)
-    ax.add_patch(box)
-    ax.text(x + width / 2, y + height / 2, SUPPRESSED, ha="center", va="center", style="italic",
-            fontsize=SMALL, color=INK, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
-
-
-def _prefix(tag: str, key: str) -> str:
-    tag = re.sub(r'(\sid=")', rf"\g<1>{key}-", tag)
-    tag = tag.replace("url(#", f"url(#{key}-")
-    return re.sub(r'(href=")#', rf"\g<1>#{key}-", tag)
-
-
-def _svg(fig: Figure, key: str, title: str, alt: str) -> str:
-    """The figure as an inlinable ``<svg>`` element: ids prefixed with ``key``, title and desc."""
-    out = io.StringIO()
-    fig.savefig(out, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type")))
-    return inlined(out.getvalue(), key, title, alt)
-
-
-def inlined(svg: str, key: str, title: str, alt: str) -> str:
-    """An SVG document as an ``<svg>`` element to inline in a page: no declaration, DOCTYPE or
-    metadata, every id prefixed with ``key``, scaled to the page's width, with title and desc."""
-    text = svg[svg.index("<svg") :]
-    text = re.sub(r"<!--.*?-->|<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    text = _TAG.sub(lambda m: _prefix(m.group(0), key), text)
-    # Scope matplotlib's stylesheet to this chart: inlined, it would otherwise apply to the page.
-    text = text.replace('<style type="text/css">*{', f'<style type="text/css">#{key} *{{', 1)
-    end = text.index(">")
-    root = re.sub(r'\s(?:width|height)="[^"]*"', "", text[:end])
-    return (
-        f'{root} id="{key}" width="100%" role="img" aria-labelledby="{key}-title {key}-desc">\n'
-        f' <title id="{key}-title">{escape(title)}</title>\n'
-        f' <desc id="{key}-desc">{escape(alt)}</desc>' + text[end + 1 :]
-    )
-
-
-def _chart(key: str, title: str, alt: str, draw: Callable[[], Figure]) -> Chart:
-    if not _KEY.match(key):
-        raise ValueError(f"chart key {key!r} must be a letter then letters, digits, - or _")
-    with _style():
-        return Chart(key, title, _svg(draw(), key, title, alt), alt)
-
-
-def _empty(key: str, title: str) -> Chart:
-    def draw() -> Figure:
-        fig = _figure(title, 1.2)
-        fig.text(0.5, 0.4, "No figures to show.", ha="center", style="italic", color=MUTED)
-        return fig
-
-    return _chart(key, title, f"{title}: no figures to show.", draw)
-
-
-def _rows(ax: Axes, labels: list[str]) -> None:
-    ax.set_yticks(range(len(labels)), [_wrap(label) for label in labels])
-    ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.tick_params(axis="y", length=0)
-
-
-# 1. Funnel ---------------------------------------------------------------------------------
+# Funnel ---------------------------------------------------------------------------------
 
 
 def funnel_chart(key: str, title: str, stages: list[tuple[str, int | None]]) -> Chart:
@@ -270,206 +76,7 @@ def funnel_chart(key: str, title: str, stages: list[tuple[str, int | None]]) -> 
     return _chart(key, title, alt, draw)
 
 
-# 2. Survival (cumulative incidence) curves -------------------------------------------------
-
-Point = tuple[float, float | None, float | None, float | None]
-
-
-def _check_point(name: str, point: Point) -> None:
-    day, value, lower, upper = point
-    given = [v for v in (lower, value, upper) if v is not None]
-    if any(not 0 <= v <= 1 for v in given):
-        raise ValueError(f"{name}, day {day:g}: values and bounds must lie in [0, 1]")
-    if value is None and given:
-        raise ValueError(f"{name}, day {day:g}: bounds given for a suppressed value")
-    if (lower is not None and value is not None and lower > value) or (
-        upper is not None and value is not None and value > upper
-    ):
-        raise ValueError(f"{name}, day {day:g}: need lower <= value <= upper")
-
-
-def _runs(points: list[Point], keep: Callable[[Point], bool]) -> Iterator[list[Point]]:
-    """Stretches of consecutive points that ``keep``, each with the next point's day appended
-    (holding its last values: a step curve keeps its value until the next point)."""
-    run: list[Point] = []
-    for point in [*points, None]:
-        if point is not None and keep(point):
-            run.append(point)
-            continue
-        if run:
-            yield run + ([(point[0], *run[-1][1:])] if point is not None else [])
-        run = []
-
-
-def survival_chart(
-    key: str,
-    title: str,
-    series: dict[str, list[Point]],
-    y_label: str,
-    x_label: str = "Days",
-) -> Chart:
-    """Step curves of (day, value, lower, upper) per series, from (0, 0), with shaded bands."""
-    if not any(series.values()):
-        return _empty(key, title)
-    curves: dict[str, list[Point]] = {}
-    for name, points in series.items():
-        for point in points:
-            _check_point(name, point)
-        days = [p[0] for p in points]
-        if days != sorted(set(days)) or (days and days[0] < 0):
-            raise ValueError(f"{name}: days must be non-negative and strictly increasing")
-        curves[name] = points if points and points[0][0] == 0 else [(0, 0.0, 0.0, 0.0), *points]
-    parts = []
-    for name, points in series.items():
-        known = [p for p in points if p[1] is not None]
-        said = []
-        for i in _sample(len(known)):
-            day, value, lower, upper = known[i]
-            ci = (
-                f" (95% CI {_pct(lower, 1)} to {_pct(upper, 1)})"
-                if lower is not None and upper is not None
-                else ""
-            )
-            said.append(f"{_pct(value or 0, 1)}{ci} by day {day:g}")
-        hidden = [p[0] for p in points if p[1] is None]
-        if hidden:
-            said.append(f"{SUPPRESSED} at day{'s' if len(hidden) > 1 else ''} {_listing(hidden)}")
-        parts.append(f"{name}: {', '.join(said) or 'no figures'}")
-    alt = f"{title} ({y_label}): {'; '.join(parts)}."
-
-    def draw() -> Figure:
-        fig = _figure(title, 3.4)
-        ax = _axes(fig, 0.8, 0.3, _title_height(title), 0.75)
-        for i, (name, points) in enumerate(curves.items()):
-            colour, dash = LINES[i % len(LINES)], DASHES[i % len(DASHES)]
-            bands = _runs(points, lambda p: None not in p[1:])
-            for j, run in enumerate(bands):
-                band = ax.fill_between([p[0] for p in run], [p[2] or 0 for p in run],
-                                       [p[3] or 0 for p in run], step="post", color=colour,
-                                       alpha=0.2, linewidth=0)  # fmt: skip
-                band.set_gid(f"band-{i}-{j}")
-            for j, run in enumerate(_runs(points, lambda p: p[1] is not None)):
-                (line,) = ax.step([p[0] for p in run], [p[1] or 0 for p in run], where="post",
-                                  color=colour, linestyle=dash, linewidth=1.6, markersize=3,
-                                  marker="o" if len(run) == 1 else "",
-                                  label=name if j == 0 else None)  # fmt: skip
-                line.set_gid(f"curve-{i}-{j}")
-        top = max(v for ps in curves.values() for p in ps for v in p[1:] if v is not None)
-        ax.set_ylim(0, min(1.0, max(0.05, top * 1.15)))
-        ax.set_xlim(0, max(p[0] for ps in curves.values() for p in ps) or 1)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
-        ax.grid(color="#DDDDDD", linewidth=0.6)
-        if len(curves) > 1:
-            ax.legend(loc="upper left", frameon=False, fontsize=SMALL, handlelength=3)
-        notes = []
-        if any(None not in p[1:] and p[2] != p[3] for ps in curves.values() for p in ps):
-            notes.append("Shaded: 95% confidence interval.")
-        if any(p[1] is None for ps in curves.values() for p in ps):
-            notes.append(f"Gaps: figures {SUPPRESSED}.")
-        if notes:
-            _note(fig, " ".join(notes))
-        return fig
-
-    return _chart(key, title, alt, draw)
-
-
-# 3. Sankey -----------------------------------------------------------------------------------
-
-
-def _bezier(x0: float, y0: float, x1: float, y1: float, t: float) -> tuple[float, float]:
-    """A point on the S-curve from (x0, y0) to (x1, y1) with control points at mid-x."""
-    a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
-    xm = (x0 + x1) / 2
-    return a * x0 + (b + c) * xm + d * x1, (a + b) * y0 + (c + d) * y1
-
-
-def _band_path(x0: float, x1: float, band: SankeyBand) -> Path:
-    xm, s, t, h = (x0 + x1) / 2, band.source_top, band.target_top, band.thickness
-    verts = [(x0, s), (xm, s), (xm, t), (x1, t), (x1, t + h), (xm, t + h), (xm, s + h),
-             (x0, s + h), (x0, s)]  # fmt: skip
-    c = Path.CURVE4
-    return Path(verts, [Path.MOVETO, c, c, c, Path.LINETO, c, c, c, Path.CLOSEPOLY])
-
-
-def sankey_chart(
-    key: str,
-    title: str,
-    flows: list[tuple[str, str, int | None]],
-    columns: tuple[str, str] = ("From", "To"),
-) -> Chart:
-    """Flows from left nodes to right nodes, band widths proportional to counts."""
-    if not flows:
-        return _empty(key, title)
-    geo = sankey_layout(flows)  # validates
-
-    def total(column: int, name: str) -> str:
-        node = geo.node(column, name)
-        return f"{node.total:,}" + (f" + {SUPPRESSED}" if node.suppressed else "")
-
-    sources = list(dict.fromkeys(s for s, _, _ in flows))
-    parts = []
-    for source in sources:
-        outs = [
-            f"{SUPPRESSED if c is None else f'{c:,}'} to {t}" for s, t, c in flows if s == source
-        ]
-        parts.append(f"from {source} ({total(LEFT, source)}): {', '.join(outs)}")
-    alt = f"{title} ({columns[0]} to {columns[1]}): {'; '.join(parts)}."
-
-    def draw() -> Figure:
-        rows = max(sum(n.column == col for n in geo.nodes) for col in (LEFT, RIGHT))
-        inner = max(2.2, 0.55 * rows)
-        head = _title_height(title) + 0.3
-        fig = _figure(title, head + inner + 0.45)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        ax.set_xlim(0, WIDTH)
-        ax.set_ylim(fig.get_figheight(), 0)
-        x0, x1, node_w = 1.9, WIDTH - 1.9, 0.12
-        names = list(dict.fromkeys(n.name for n in geo.nodes))
-        colour = {name: FILLS[i % len(FILLS)] for i, name in enumerate(names)}
-        for x, text in ((x0 - node_w / 2, columns[0]), (x1 + node_w / 2, columns[1])):
-            ax.text(x, head - 0.12, text, ha="center", va="bottom", fontweight="bold")
-        for i, band in enumerate(geo.bands):
-            s, t = band.source_top * inner + head, band.target_top * inner + head
-            if band.count is None:
-                path = Path([(x0, s), ((x0 + x1) / 2, s), ((x0 + x1) / 2, t), (x1, t)],
-                            [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])  # fmt: skip
-                line = PathPatch(path, facecolor="none", edgecolor=MUTED, linestyle="--", lw=0.9)
-                line.set_gid(f"suppressed-{i}")
-                ax.add_patch(line)
-                ax.text(*_bezier(x0, s, x1, t, 0.35), SUPPRESSED, ha="center", va="center",
-                        style="italic", fontsize=7, color=INK,
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})  # fmt: skip
-                continue
-            scaled = SankeyBand(band.source, band.target, band.count, band.thickness * inner, s, t)
-            patch = PathPatch(_band_path(x0, x1, scaled), facecolor=colour[band.source],
-                              alpha=0.55, edgecolor="none")  # fmt: skip
-            patch.set_gid(f"band-{i}")
-            ax.add_patch(patch)
-            if scaled.thickness >= 0.16:
-                ax.text(x1 - 0.06, t + scaled.thickness / 2, f"{band.count:,}", ha="right",
-                        va="center", fontsize=SMALL, color=INK)  # fmt: skip
-        for node in geo.nodes:
-            left = node.column == LEFT
-            top, size = node.top * inner + head, max(node.height * inner, 0.03)
-            x = x0 - node_w if left else x1
-            ax.add_patch(Rectangle((x, top), node_w, size, facecolor=colour[node.name],
-                                   edgecolor=INK, linewidth=0.6))  # fmt: skip
-            ax.text(x - 0.08 if left else x + node_w + 0.08, top + size / 2,
-                    f"{_wrap(node.name, 22)}\n{total(node.column, node.name)}",
-                    ha="right" if left else "left", va="center", fontsize=SMALL, color=INK)  # fmt: skip
-        note = "Band widths are proportional to counts."
-        if any(b.count is None for b in geo.bands):
-            note += f" Dashed lines: {SUPPRESSED} flows, not in the widths or totals."
-        _note(fig, note)
-        return fig
-
-    return _chart(key, title, alt, draw)
-
-
-# 4. 100%-stacked category bars -------------------------------------------------------------
+# 100%-stacked category bars -------------------------------------------------------------
 
 
 def category_segments(
@@ -539,7 +146,7 @@ def category_bars(
     return _chart(key, title, alt, draw)
 
 
-# 5. Bars with confidence intervals ---------------------------------------------------------
+# Bars with confidence intervals ---------------------------------------------------------
 
 
 def bar_chart(
@@ -604,60 +211,6 @@ def bar_chart(
         ax.set_xlabel(value_label)
         if any(lo is not None for _, _, lo, _ in values):
             _note(fig, "Whiskers: 95% confidence interval.")
-        return fig
-
-    return _chart(key, title, alt, draw)
-
-
-# 6. Recruitment projection -----------------------------------------------------------------
-
-
-def _reaches(months: list[int], values: list[float], target: float) -> str:
-    month = next((m for m, v in zip(months, values, strict=True) if v >= target), None)
-    return f"in month {month}" if month is not None else f"not by month {months[-1]}"
-
-
-def projection_chart(
-    key: str,
-    title: str,
-    curve: list[tuple[int, float, float, float]],
-    target: float,
-    y_label: str = "Participants (cumulative)",
-    x_label: str = "Month",
-) -> Chart:
-    """Cumulative participants by month: median line, 10th–90th percentile band, target line."""
-    if not curve:
-        return _empty(key, title)
-    months = [c[0] for c in curve]
-    if months != sorted(set(months)):
-        raise ValueError("months must be strictly increasing")
-    if any(not 0 <= p10 <= median <= p90 for _, median, p10, p90 in curve) or target < 0:
-        raise ValueError("need 0 <= 10th percentile <= median <= 90th percentile, target >= 0")
-    said = [
-        f"month {m}: median {med:,.0f} (10th to 90th percentile {lo:,.0f} to {hi:,.0f})"
-        for m, med, lo, hi in (curve[i] for i in _sample(len(curve)))
-    ]
-    reach = [_reaches(months, [c[k] for c in curve], target) for k in (1, 2, 3)]
-    alt = (
-        f"{title} ({y_label}): {'; '.join(said)}. Target {target:,.0f}: the median reaches it "
-        f"{reach[0]}, the 10th percentile {reach[1]}, the 90th percentile {reach[2]}."
-    )
-
-    def draw() -> Figure:
-        fig = _figure(title, 3.4)
-        ax = _axes(fig, 0.85, 0.3, _title_height(title), 0.75)
-        band = ax.fill_between(months, [c[2] for c in curve], [c[3] for c in curve], color=SKY,
-                               alpha=0.35, linewidth=0, label="10th to 90th percentile")  # fmt: skip
-        band.set_gid("band")
-        ax.plot(months, [c[1] for c in curve], color=BLUE, linewidth=2, label="Median")[0].set_gid("median")  # fmt: skip
-        line = ax.axhline(target, color=INK, linestyle="--", linewidth=1, label=f"Target ({target:,.0f})")  # fmt: skip
-        line.set_gid("target")
-        ax.set_xlim(months[0], months[-1] if len(months) > 1 else months[0] + 1)
-        ax.set_ylim(0, max(target, max(c[3] for c in curve)) * 1.1 or 1)
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
-        ax.grid(color="#DDDDDD", linewidth=0.6)
-        ax.legend(loc="upper left", frameon=False, fontsize=SMALL)
         return fig
 
     return _chart(key, title, alt, draw)

@@ -9,18 +9,11 @@ from itertools import pairwise
 
 import pytest
 
-from daeval.report.charts import (
-    OKABE_ITO,
-    Chart,
-    bar_chart,
-    category_bars,
-    category_segments,
-    funnel_chart,
-    projection_chart,
-    sankey_chart,
-    survival_chart,
-)
+from daeval.report.charts import bar_chart, category_bars, category_segments, funnel_chart
+from daeval.report.curves import projection_chart, survival_chart
+from daeval.report.drawing import OKABE_ITO, Chart
 from daeval.report.sankey import sankey_layout
+from daeval.report.sankey_chart import sankey_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 CATEGORIES = ["reliably improved", "unchanged", "reliably deteriorated"]

@@ -11,7 +11,8 @@ from daeval.model import MEASURES_COLUMNS
 from daeval.report.blocks import label
 from daeval.report.figures import Figures
 from daeval.report.inputs import gather
-from daeval.report.sections import _route_flows, build_sections
+from daeval.report.pathways import route_flows
+from daeval.report.sections import build_sections
 from daeval.report.tables import Table
 from daeval.warehouse import Workspace
 
@@ -39,7 +40,7 @@ def test_routes_are_differences_of_controlled_counts_and_small_ones_are_suppress
     steps = {"referral": 300, "assessment": 200, "cin_plan": 195, "cp_plan": 60, "cla": None}
     _write(tmp_path / "outputs", [_route("high", s, c) for s, c in steps.items()])
     inputs = gather(Workspace(tmp_path))
-    flows = _route_flows(inputs)
+    flows = route_flows(inputs)
     assert flows == [
         ("High risk", "No referral", 700),
         ("High risk", "Referral", 100),

@@ -1,0 +1,103 @@
+"""Report sections on what the figures rest on: data quality (loads, quarantine, linkage), the
+theories of change, and the definitions of the measures."""
+
+from __future__ import annotations
+
+from daeval.report.blocks import (
+    NO_MEASURES,
+    Block,
+    Image,
+    Section,
+    Text,
+    n,
+    statistic,
+)
+from daeval.report.inputs import Inputs
+from daeval.report.tables import Table
+
+
+def data_quality(inputs: Inputs, site: str | None) -> Section:
+    title = "Data quality"
+    if not inputs.loads:
+        return Section("data-quality", title, missing="Nothing has been loaded into the warehouse.")
+    blocks: list[Block] = [Table(
+        "loads", "Rows read, loaded and quarantined, by file",
+        ("Table", "File", "Read", "Loaded", "Quarantined"),
+        tuple((f.table, f.file, n(f.rows_read), n(f.rows_loaded),
+               n(f.rows_quarantined)) for f in inputs.loads),
+        note="The latest load of each file; counts through disclosure control like every "
+        "figure.",
+    )]  # fmt: skip
+    if inputs.quarantine:
+        blocks.append(Table(
+            "quarantine", "Quarantined rows by rule", ("Table", "Rule", "Rows"),
+            tuple((t, rule, n(rows)) for t, rule, rows in inputs.quarantine),
+        ))  # fmt: skip
+    link = inputs.linkage
+    if link:
+        from daeval.privacy.disclosure_control import controlled_count
+
+        blocks.append(Table(
+            "linkage", "Linkage",
+            ("Records", "People", "Pairs linked", "Trusted links", "Threshold", "Model"),
+            ((n(controlled_count(int(link.get("records", 0)), inputs.policy)),
+              n(controlled_count(int(link.get("people", 0)), inputs.policy)),
+              n(controlled_count(int(link.get("pairs_linked", 0)), inputs.policy)),
+              n(controlled_count(int(link.get("trusted_links", 0)), inputs.policy)),
+              statistic(link.get("threshold")), str(link.get("model", ""))),),
+            note="docs/linkage.md explains the model and the threshold.",
+        ))  # fmt: skip
+    return Section("data-quality", title, tuple(blocks))
+
+
+def definitions(inputs: Inputs, site: str | None) -> Section:
+    import importlib
+
+    from daeval.metrics.catalogue import SPECS
+
+    title = "Appendix: definitions"
+    if inputs.figures is None:
+        return Section("definitions", title, missing=NO_MEASURES)
+    blocks: list[Block] = []
+    seen: set[str] = set()
+    for measure in sorted(inputs.figures.measures()):
+        module = SPECS.get(measure)
+        if module is None or module in seen:
+            continue
+        seen.add(module)
+        doc = importlib.import_module(f"daeval.metrics.{module}").__doc__ or ""
+        for paragraph in doc.replace("``", "").split("\n\n"):
+            blocks.append(Text(" ".join(paragraph.split()), "definition"))
+    return Section("definitions", title, tuple(blocks))
+
+
+def theory_of_change(inputs: Inputs, site: str | None) -> Section:
+    """Each intervention's theory of change as a diagram (also written to outputs/toc/)."""
+    from daeval.study.toc import LABELS
+    from daeval.study.toc_render import render_toc
+
+    title = "Theory of change"
+    if inputs.study is None:
+        return Section("theory-of-change", title, missing=f"No study file to read: "
+                       f"{inputs.study_problem}.")  # fmt: skip
+    wanted = inputs.site_intervention(site) if site else None
+    blocks: list[Block] = []
+    for intervention in inputs.study.interventions:
+        toc = intervention.theory_of_change
+        if toc is None or not toc.nodes or (site and intervention.id != wanted):
+            continue
+        _, png = render_toc(
+            toc, intervention.name, inputs.workspace.outputs / "toc" / intervention.id
+        )
+        kinds = ", ".join(
+            f"{sum(1 for n in toc.nodes if n.type == kind)} {LABELS[kind].lower()}"
+            for kind in LABELS if any(n.type == kind for n in toc.nodes)
+        )  # fmt: skip
+        alt = (f"Theory of change of {intervention.name}: {kinds}; {len(toc.links)} links, drawn "
+               "by plausibility (thick: high; solid: medium; dashed: low; dotted: unknown).")  # fmt: skip
+        blocks.append(Image(f"toc-{intervention.id}", intervention.name, png.read_bytes(), alt))
+    if not blocks:
+        return Section("theory-of-change", title, missing="No theory of change is recorded in "
+                       "study.yaml for " + (f"site {site}'s intervention." if site else
+                       "any intervention."))  # fmt: skip
+    return Section("theory-of-change", title, tuple(blocks))
