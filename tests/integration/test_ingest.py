@@ -350,24 +350,17 @@ def test_linkage_features_go_to_the_staging_file_not_the_warehouse(folder, tmp_p
     con = duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True)
     rows = con.sql(
         "SELECT source, person_id, first_name, last_name, first_name_soundex, last_name_soundex, "
-        "birth_year_month, birth_day, sex, postcode_sector FROM linkage_features ORDER BY 3, 4"
+        "birth_year_month, birth_day, sex, postcode_sector, postcode FROM linkage_features "
+        "ORDER BY 3, 4"
     ).fetchall()
     assert rows == [
-        ("csc", p("csc", "c1"), "AMELIA", "ZANZIBAR", "A540", "Z521", "2014-07", 23, "F", "FY1 2"),
-        (
-            "police",
-            p("police", "p1"),
-            "AMELIA",
-            "ZANZIBARR",
-            "A540",
-            "Z521",
-            "2014-07",
-            23,
-            "F",
-            None,
-        ),
-        ("csc", p("csc", "c2"), "OLIVER", "QUIXOTE", "O416", "Q230", "2016-02", 29, "M", "FY3 9"),
-    ]
+        ("csc", p("csc", "c1"), "AMELIA", "ZANZIBAR", "A540", "Z521", "2014-07", 23, "F", "FY1 2",
+         "FY1 2AB"),
+        ("police", p("police", "p1"), "AMELIA", "ZANZIBARR", "A540", "Z521", "2014-07", 23, "F",
+         None, None),
+        ("csc", p("csc", "c2"), "OLIVER", "QUIXOTE", "O416", "Q230", "2016-02", 29, "M", "FY3 9",
+         "FY3 9QT"),
+    ]  # fmt: skip
     con.close()
     # A new extract of one source replaces that source's features only.
     write_table(folder, "people", "source | person_id | first_name\ncsc | c7 | Zoë")
@@ -376,6 +369,60 @@ def test_linkage_features_go_to_the_staging_file_not_the_warehouse(folder, tmp_p
     assert sorted(con.sql("SELECT source, first_name FROM linkage_features").fetchall()) == [
         ("csc", "ZOE"),
         ("police", "AMELIA"),
+    ]
+
+
+def test_address_history_postcodes_go_to_the_staging_file_only(folder, tmp_path):
+    write_table(
+        folder,
+        "addresses",
+        """
+        source | person_id | postcode | from_date  | to_date
+        csc    | c1        | fy1 2ab  | 2019-01-01 | 2019-12-31
+        csc    | c1        | FY8 1XY  | 2020-01-01 |
+        police | p1        |          | 2018-01-01 |
+        """,
+    )
+    ws = Workspace(tmp_path / "ws")
+    ingest(folder, ws)
+    with duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True) as con:
+        rows = con.sql("SELECT source, person_id, postcode FROM linkage_addresses ORDER BY 3")
+        assert rows.fetchall() == [
+            ("csc", p("csc", "c1"), "FY1 2AB"),
+            ("csc", p("csc", "c1"), "FY8 1XY"),
+        ]
+    with duckdb.connect(str(ws.warehouse_path), read_only=True) as con:
+        assert sorted(con.sql("SELECT postcode_sector FROM addresses").fetchall(), key=str) == [
+            ("FY1 2",),
+            ("FY8 1",),
+            (None,),
+        ]
+    # A newer extract of a source's addresses replaces that source's postcodes.
+    write_table(
+        folder,
+        "addresses",
+        "source | person_id | postcode | from_date\ncsc | c1 | FY3 9QT | 2021-01-01",
+    )
+    ingest(folder, ws)
+    with duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT postcode FROM linkage_addresses").fetchall() == [("FY3 9QT",)]
+
+
+def test_a_staging_file_from_an_earlier_version_gains_the_full_postcode(folder, tmp_path):
+    from daeval.ingest.linkage_features import FEATURES_DDL
+
+    ws = Workspace(tmp_path / "ws")
+    ws.staging.mkdir(parents=True)
+    old = FEATURES_DDL.replace(",\n  postcode VARCHAR\n)", "\n)")
+    assert "postcode VARCHAR" not in old.replace("postcode_sector VARCHAR", "")
+    with duckdb.connect(str(ws.staging / "linkage.duckdb")) as con:
+        con.execute(old)
+    ingest(folder, ws)
+    con = duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True)
+    assert sorted(con.sql("SELECT postcode FROM linkage_features").fetchall(), key=str) == [
+        ("FY1 2AB",),
+        ("FY3 9QT",),
+        (None,),
     ]
 
 

@@ -1,7 +1,12 @@
 import duckdb
 import pytest
 
-from daeval.privacy.minimise import birth_month_sql, postcode_sector, postcode_sector_sql
+from daeval.privacy.minimise import (
+    birth_month_sql,
+    postcode_sector,
+    postcode_sector_sql,
+    postcode_sql,
+)
 
 CASES = [
     ("FY1 2AB", "FY1 2"),
@@ -27,6 +32,19 @@ def test_the_sql_form_agrees_with_the_python_form():
     con.executemany("INSERT INTO p VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
     got = con.execute(f"SELECT {postcode_sector_sql('postcode')} FROM p ORDER BY i").fetchall()
     assert [g[0] for g in got] == [sector for _, sector in CASES]
+
+
+FULL = ["FY1 2AB", "FY1 2AB", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", None, None, None]
+
+
+def test_the_full_postcode_for_linkage_is_written_one_way():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (i INTEGER, postcode VARCHAR)")
+    con.executemany("INSERT INTO p VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
+    got = con.execute(f"SELECT {postcode_sql('postcode')} FROM p ORDER BY i").fetchall()
+    assert [g[0] for g in got] == FULL
+    # Its sector is the sector the warehouse keeps.
+    assert [f and f[:-2] for f in FULL] == [sector for _, sector in CASES]
 
 
 def test_birth_month_keeps_only_year_and_month():

@@ -126,7 +126,7 @@ def link(
     key_file: KeyFileOption = None,
     threshold: Annotated[
         float | None,
-        typer.Option(help="Match weight at or above which a pair is one person (default 2)."),
+        typer.Option(help="Match weight at or above which a pair is one person (default 0)."),
     ] = None,
     engine: Annotated[str, typer.Option(help="duckdb (one machine) or spark.")] = "duckdb",
     source: Annotated[

@@ -1,8 +1,8 @@
 """Linkage features, derived at the door from the direct identifiers and kept apart from the warehouse.
 
 Names, dates of birth and postcodes are read only here. What linkage needs from them, normalised
-names with their Soundex codes, year-month and day of birth, sex and postcode sector, goes to a
-staging file (``WS/staging/linkage.duckdb``) that lives only until linkage has run and is then
+names with their Soundex codes, year-month and day of birth, sex, the postcode and its sector, and
+the full postcodes of the address history, goes to a staging file (``WS/staging/linkage.duckdb``) that lives only until linkage has run and is then
 deleted with it; the warehouse never receives them.
 
 Soundex is the American Soundex of the US National Archives ("The Soundex Indexing System"):
@@ -32,8 +32,18 @@ FEATURES_DDL = """CREATE TABLE IF NOT EXISTS linkage_features (
   birth_year_month VARCHAR,
   birth_day INTEGER,
   sex VARCHAR,
-  postcode_sector VARCHAR
+  postcode_sector VARCHAR,
+  postcode VARCHAR
 )"""
+ADDRESSES_DDL = """CREATE TABLE IF NOT EXISTS linkage_addresses (
+  source VARCHAR NOT NULL,
+  person_id VARCHAR NOT NULL,
+  postcode VARCHAR NOT NULL
+)"""
+"""Every full postcode of the address histories, for linkage only."""
+
+# A staging file written by an earlier version lacks the full postcode.
+FEATURES_UPGRADE = "ALTER TABLE linkage_features ADD COLUMN IF NOT EXISTS postcode VARCHAR"
 
 # Letters with their Soundex digit (0 = a vowel or Y, which separates); H and W come last with no
 # digit, so translate() removes them and equal digits on either side fall together.
@@ -57,7 +67,9 @@ def soundex_sql(name: str) -> str:
     return f"CASE WHEN {name} IS NOT NULL THEN left({name}, 1) || left(rpad({rest}, 3, '0'), 3) END"
 
 
-def features_select(stage: str, person_id: str, minimised_sex: str, sector: str) -> str:
+def features_select(
+    stage: str, person_id: str, minimised_sex: str, sector: str, postcode: str
+) -> str:
     """SELECT of the linkage features of a staged people file's rows (``stage`` is a query).
 
     Names repeat far more than people do, so each distinct spelling is normalised and coded once.
@@ -66,7 +78,8 @@ def features_select(stage: str, person_id: str, minimised_sex: str, sector: str)
     first, last = cell("first_name"), cell("last_name")
     return (
         f"WITH people AS (SELECT {cell('source')} AS source, {person_id} AS person_id, "
-        f"{first} AS f0, {last} AS l0, {dob} AS d, {minimised_sex} AS s, {sector} AS p "
+        f"{first} AS f0, {last} AS l0, {dob} AS d, {minimised_sex} AS s, {sector} AS p, "
+        f"{postcode} AS pc "
         f"FROM {stage}), "
         "spellings AS (SELECT DISTINCT f0 AS n FROM people UNION SELECT DISTINCT l0 FROM people), "
         f"normal AS (SELECT n, {normalised_name_sql('n')} AS norm FROM spellings), "
@@ -74,22 +87,41 @@ def features_select(stage: str, person_id: str, minimised_sex: str, sector: str)
         "SELECT source, person_id, cf.norm AS first_name, cl.norm AS last_name, "
         "cf.sx AS first_name_soundex, cl.sx AS last_name_soundex, "
         "strftime(d, '%Y-%m') AS birth_year_month, CAST(day(d) AS INTEGER) AS birth_day, "
-        "s AS sex, p AS postcode_sector FROM people "
+        "s AS sex, p AS postcode_sector, pc AS postcode FROM people "
         "LEFT JOIN coded AS cf ON cf.n = people.f0 LEFT JOIN coded AS cl ON cl.n = people.l0"
     )
 
 
+def addresses_select(stage: str, person_id: str, postcode: str) -> str:
+    """SELECT of the full postcodes of a staged addresses file's rows (``stage`` is a query)."""
+    return (
+        f"SELECT source, person_id, postcode FROM (SELECT {cell('source')} AS source, "
+        f"{person_id} AS person_id, {postcode} AS postcode FROM {stage}) "
+        "WHERE postcode IS NOT NULL"
+    )
+
+
+DDL = {
+    "linkage_features": (FEATURES_DDL, FEATURES_UPGRADE),
+    "linkage_addresses": (ADDRESSES_DDL,),
+}
+
+
 def write_features(
-    con: duckdb.DuckDBPyConnection, staging_dir: Path, selects: list[str], sources: list[str]
+    con: duckdb.DuckDBPyConnection,
+    staging_dir: Path,
+    selects: list[str],
+    sources: list[str],
+    table: str = "linkage_features",
 ) -> None:
-    """Replace the features of ``sources`` in the staging file with the rows of ``selects``."""
+    """Replace the rows of ``sources`` in a staging table with the rows of ``selects``."""
     staging_dir.mkdir(parents=True, exist_ok=True)
+    target = f"linkage_staging.{table}"
     with attached_transaction(con, staging_dir / STAGING_FILE, "linkage_staging"):
-        con.execute(FEATURES_DDL.replace("linkage_features", "linkage_staging.linkage_features"))
+        for ddl in DDL[table]:
+            con.execute(ddl.replace(table, target, 1))
         if sources:
             marks = ", ".join("?" for _ in sources)
-            con.execute(
-                f"DELETE FROM linkage_staging.linkage_features WHERE source IN ({marks})", sources
-            )
+            con.execute(f"DELETE FROM {target} WHERE source IN ({marks})", sources)
         for select in selects:
-            con.execute(f"INSERT INTO linkage_staging.linkage_features {select}")
+            con.execute(f"INSERT INTO {target} {select}")

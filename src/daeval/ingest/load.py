@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from daeval.errors import UnusableFileError
-from daeval.ingest.linkage_features import features_select, write_features
+from daeval.ingest.linkage_features import addresses_select, features_select, write_features
 from daeval.ingest.mapping import DataSource, RedcapSource, apply_mapping
 from daeval.ingest.rules import (
     canonical_code_sql,
@@ -31,7 +31,7 @@ from daeval.ingest.rules import (
 from daeval.ingest.staging import Stage, materialise, stage_arrow, stage_file
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
-from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql
+from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postcode_sql
 from daeval.privacy.pseudonyms import pseudonym_sql
 from daeval.warehouse.store import Workspace, create_schema, scalar
 
@@ -227,19 +227,34 @@ class _Run:
 
     def write_linkage_features(self, staging_dir: Path) -> None:
         """Derive the linkage features of the people loaded in this run, outside the warehouse."""
+        self._write_people_features(staging_dir)
+        addresses = [s for s in self.stages if s.table == "addresses" and "postcode" in s.columns]
+        if addresses:
+            selects = [
+                addresses_select(
+                    self._good(s), quote("_p_person_id"), postcode_sql(cell("postcode"))
+                )
+                for s in addresses
+            ]
+            sources = self._sources(addresses)
+            write_features(self.con, staging_dir, selects, sources, "linkage_addresses")
+
+    def _sources(self, stages: list[Stage]) -> list[str]:
+        """The sources whose rows the good rows of ``stages`` hold (their rows are replaced)."""
+        found: set[str] = set()
+        for stage in stages:
+            query = f"SELECT DISTINCT {cell('source')} FROM {self._good(stage)}"
+            found |= {r[0] for r in self.con.execute(query).fetchall()}
+        return sorted(found)
+
+    def _write_people_features(self, staging_dir: Path) -> None:
         people = [s for s in self.stages if s.table == "people"]
         if not people:
             return
         table = TABLES["people"]
-        selects, sources = [], set()
+        selects = []
         for stage in people:
             good = self._good(stage)
-            sources |= {
-                r[0]
-                for r in self.con.execute(
-                    f"SELECT DISTINCT {cell('source')} FROM {good}"
-                ).fetchall()
-            }
             present = set(stage.columns)
             for name in ("first_name", "last_name", "date_of_birth", "sex", "postcode"):
                 if name not in present:
@@ -250,9 +265,10 @@ class _Run:
                     quote("_p_person_id"),
                     f"NULLIF({_value_sql(table.column('sex'))}, 'U')",
                     _value_sql(table.column("postcode")),
+                    postcode_sql(cell("postcode")),
                 )
             )
-        write_features(self.con, staging_dir, selects, sorted(sources))
+        write_features(self.con, staging_dir, selects, self._sources(people))
 
     def forget(self, origin: str) -> None:
         """Drop what was staged from a file that turned out to be unusable."""

@@ -17,14 +17,16 @@ from typing import Any
 import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
-DEFAULT_THRESHOLD = 2.0
+DEFAULT_THRESHOLD = 0.0
 """Match weight at or above which a predicted pair is taken as the same person.
 
-A weight of 2 is a posterior probability of 0.8 that the pair is one person. On the synthetic
-police and CSC records it gives the best F1 with under 0.5% of person keys merging two people,
-at one and at a hundred local authorities' size (docs/linkage.md). Set in ``study.yaml``
-(``linkage: threshold:``) or with ``daeval link --threshold``.
+A weight of 0 is a posterior probability of 0.5: a pair is joined when it is more likely one
+person than two. On the synthetic police and CSC records it gives the best F1 of the thresholds
+tried, with under 0.5% of person keys merging two people, at twenty and at a hundred local
+authorities' size (docs/linkage.md). Set in ``study.yaml`` (``linkage: threshold:``) or with
+``daeval link --threshold``.
 """
 
 PRIOR = 1e-6
@@ -37,6 +39,25 @@ _JW = "jaro_winkler_similarity"
 
 def _jw(column: str, threshold: float) -> str:
     return f"{_JW}({column}_l, {column}_r) >= {threshold}"
+
+
+SEXES_AGREE = "(sex_l IS NULL OR sex_r IS NULL OR sex_l = sex_r)"
+"""Two given names are alike only for people of one sex (or of unknown sex): Lewis and Louise,
+or Luke and Lucy, sound alike but are a brother and a sister more often than one person."""
+
+
+def _known_forms(same: str, other: str) -> ComparisonLevelCreator:
+    """One name equal, and the other written in forms the trusted links show for one person."""
+    levels = [
+        cll.ExactMatchLevel(same),
+        cll.ArrayIntersectLevel(f"{other}_forms", min_intersection=1),
+    ]
+    if other == "first_name":
+        levels.append(cll.CustomLevel(SEXES_AGREE))
+    return cll.And(*levels).configure(
+        label_for_charts=f"same {same.split('_')[0]} name, {other.split('_')[0]} name "
+        "in forms known for one person"
+    )
 
 
 def _name_comparison() -> CustomComparison:
@@ -53,15 +74,21 @@ def _name_comparison() -> CustomComparison:
             cll.ExactMatchLevel("full_name").configure(tf_adjustment_column="full_name"),
             cll.ColumnsReversedLevel(first, last, symmetrical=True),
             cll.CustomLevel(
+                f"{first}_soundex_l = {last}_soundex_r AND {last}_soundex_l = {first}_soundex_r",
+                "names written the other way round, sounding alike",
+            ),
+            cll.CustomLevel(
                 f"{last}_l = {last}_r AND ({_jw(first, 0.88)} OR "
-                f"{first}_soundex_l = {first}_soundex_r)",
+                f"{first}_soundex_l = {first}_soundex_r) AND {SEXES_AGREE}",
                 "same last name, first name alike",
             ),
+            _known_forms(last, first),
             cll.CustomLevel(
                 f"{first}_l = {first}_r AND ({_jw(last, 0.88)} OR "
                 f"{last}_soundex_l = {last}_soundex_r)",
                 "same first name, last name alike",
             ),
+            _known_forms(first, last),
             cll.CustomLevel(f"{_jw(first, 0.88)} AND {_jw(last, 0.88)}", "both names alike"),
             cll.ExactMatchLevel(last),
             cll.CustomLevel(
@@ -114,6 +141,8 @@ def _postcode_comparison() -> CustomComparison:
             cll.CustomLevel(
                 f"{nothing.format('l')} OR {nothing.format('r')}", "no postcode on one side"
             ).configure(is_null_level=True),
+            cll.ExactMatchLevel("postcode"),
+            cll.ArrayIntersectLevel("postcodes", min_intersection=1),
             cll.ExactMatchLevel(sector),
             cll.ArrayIntersectLevel(sectors, min_intersection=1),
             cll.CustomLevel(
@@ -139,6 +168,9 @@ BLOCKING_RULES = (
     block_on("last_name_soundex", "birth_year_month", "birth_day"),
     block_on("first_name_soundex", "birth_year_month", "birth_day"),
     block_on("first_name", "last_name", "postcode_sector"),
+    block_on("last_name", "postcode", "substr(first_name, 1, 1)"),
+    block_on("first_name", "postcode"),
+    block_on("postcode", "birth_year_month", "birth_day"),
     "l.first_name = r.last_name AND l.last_name = r.first_name "
     "AND l.birth_year_month = r.birth_year_month",
     "l.first_name = r.first_name AND l.last_name = r.last_name "
@@ -147,7 +179,9 @@ BLOCKING_RULES = (
 )
 """Pairs compared: two records are compared when any one of these holds. Each rule is narrow
 enough for a national extract; together they find pairs with one error in any one feature, names
-written the other way round, and a missing date of birth."""
+written the other way round, and a missing date of birth, and at one postcode a name written
+differently. Brothers and sisters share a last name and a postcode, so the rule on the two asks for
+the same initial too."""
 
 TRAINING_RULES = (
     block_on("birth_year_month", "birth_day"),
@@ -181,10 +215,13 @@ DEFAULT_M_U: dict[str, list[tuple[float, float]]] = {
     # (m, u) per non-null level, in the order of the levels above. Written from the recording error
     # rates the services report (see docs/linkage.md), for use only when training fails.
     "name": [
-        (0.80, 1e-6),
+        (0.77, 1e-6),
         (0.01, 1e-7),
-        (0.06, 1e-5),
+        (0.005, 1e-7),
+        (0.055, 1e-5),
+        (0.02, 1e-6),
         (0.04, 1e-5),
+        (0.01, 1e-6),
         (0.03, 1e-5),
         (0.02, 0.005),
         (0.01, 1e-5),
@@ -198,7 +235,14 @@ DEFAULT_M_U: dict[str, list[tuple[float, float]]] = {
         (0.01, 0.0003),
         (0.02, 0.9966),
     ],
-    "postcode": [(0.75, 0.005), (0.10, 0.01), (0.05, 0.02), (0.10, 0.965)],
+    "postcode": [
+        (0.55, 0.0002),
+        (0.05, 0.0003),
+        (0.15, 0.005),
+        (0.10, 0.01),
+        (0.05, 0.02),
+        (0.10, 0.9645),
+    ],
     "sex": [(0.98, 0.5), (0.02, 0.5)],
 }
 """A model to fall back on when training fails: for each comparison, the probability of each level

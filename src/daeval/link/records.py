@@ -27,9 +27,53 @@ FEATURES = (
     "birth_day",
     "sex",
     "postcode_sector",
+    "postcode",
 )
 USABLE = ("first_name", "last_name", "birth_year_month")
 """A record can be matched by the model only with at least one of these."""
+
+
+MIN_ALIAS_LINKS = 2
+"""Trusted links that must show two spellings of a name for one person before the spellings count
+as one name (one link alone may show a keying error)."""
+
+
+def _add_name_forms(con: duckdb.DuckDBPyConnection) -> None:
+    """Add ``first_name_forms`` and ``last_name_forms``: the name and the other forms it takes.
+
+    The other forms are learned from the trusted links: when the records of one person show two
+    spellings of a name (Thomas and Tom, Kieran and Ciaran, Clarke and Clark) in at least
+    ``MIN_ALIAS_LINKS`` links, each spelling is a form of the other. The table of forms stays in
+    the linkage's own connection with the names and goes with it.
+    """
+    parts = [
+        f"SELECT '{part}' AS part, a.{part}_name AS x, b.{part}_name AS y FROM trusted AS t "
+        "JOIN records AS a ON a.record_id = t.record_id_l "
+        f"JOIN records AS b ON b.record_id = t.record_id_r WHERE a.{part}_name <> b.{part}_name"
+        for part in ("first", "last")
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE name_forms AS WITH pairs AS ({' UNION ALL '.join(parts)}), "
+        "both_ways AS (SELECT part, x, y FROM pairs UNION ALL SELECT part, y, x FROM pairs), "
+        "seen AS (SELECT part, x, y FROM both_ways GROUP BY ALL "
+        f"HAVING count(*) >= {MIN_ALIAS_LINKS}) "
+        "SELECT part, x AS name, list_sort(list(y)) AS forms FROM seen GROUP BY ALL"
+    )
+    forms = ", ".join(
+        f"CASE WHEN r.{part}_name IS NOT NULL THEN "
+        f"list_prepend(r.{part}_name, coalesce({part[0]}.forms, [])) END AS {part}_name_forms"
+        for part in ("first", "last")
+    )
+    joins = " ".join(
+        f"LEFT JOIN name_forms AS {part[0]} ON {part[0]}.part = '{part}' "
+        f"AND {part[0]}.name = r.{part}_name"
+        for part in ("first", "last")
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE records AS SELECT r.*, {forms} FROM records AS r {joins} "
+        "ORDER BY r.source, r.person_id"
+    )
+    con.execute("DROP TABLE name_forms")
 
 
 def record_id_sql(source: str, person_id: str) -> str:
@@ -52,9 +96,18 @@ def stage_records(
     """Create ``records`` (people with features) and ``trusted`` (trusted links) on ``con``."""
     con.execute(f"ATTACH {literal(str(warehouse))} AS wh (READ_ONLY)")
     features = staging / STAGING_FILE
+    postcodes = (
+        "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS person_id, "
+        "NULL::VARCHAR AS postcode WHERE false)"
+    )
     if features.exists():
         con.execute(f"ATTACH {literal(str(features))} AS st (READ_ONLY)")
         feature_table = "st.linkage_features"
+        tables = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'st'"
+        ).fetchall()
+        if ("linkage_addresses",) in tables:
+            postcodes = "st.linkage_addresses"
     else:
         columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in FEATURES if c != "birth_day")
         feature_table = (
@@ -64,21 +117,30 @@ def stage_records(
     only = ""
     if sources:
         only = f"WHERE p.source IN ({', '.join(literal(s) for s in sources)})"
-    selected = ", ".join(f"f.{c}" for c in FEATURES)
+    present = {r[0] for r in con.execute(f"SELECT * FROM {feature_table} LIMIT 0").description}
+    # A staging file written by an earlier version lacks the later features.
+    selected = ", ".join(f"f.{c}" if c in present else f"NULL::VARCHAR AS {c}" for c in FEATURES)
+    postcode = "f.postcode" if "postcode" in present else "NULL::VARCHAR"
     con.execute(
         f"CREATE OR REPLACE TABLE records AS WITH history AS (SELECT source, person_id, "
         "list_sort(list(DISTINCT postcode_sector)) AS sectors FROM wh.addresses "
-        "WHERE postcode_sector IS NOT NULL GROUP BY ALL) "
+        "WHERE postcode_sector IS NOT NULL GROUP BY ALL), "
+        "known AS (SELECT source, person_id, list(DISTINCT postcode) AS postcodes "
+        f"FROM {postcodes} GROUP BY ALL) "
         f"SELECT DISTINCT ON (p.source, p.person_id) "
         f"{record_id_sql('p.source', 'p.person_id')} AS record_id, p.source, p.person_id, "
         f"{selected}, f.first_name || ' ' || f.last_name AS full_name, "
         # Every sector the person is known at: the address history and the current postcode.
         "list_sort(list_distinct(list_concat(coalesce(h.sectors, []), "
         "CASE WHEN f.postcode_sector IS NULL THEN [] ELSE [f.postcode_sector] END))) "
-        "AS postcode_sectors "
+        "AS postcode_sectors, "
+        # Every full postcode, likewise (kept only here, for linkage).
+        "list_sort(list_distinct(list_concat(coalesce(k.postcodes, []), "
+        f"CASE WHEN {postcode} IS NULL THEN [] ELSE [{postcode}] END))) AS postcodes "
         f"FROM wh.people AS p LEFT JOIN {feature_table} AS f "
         "ON f.source = p.source AND f.person_id = p.person_id "
-        f"LEFT JOIN history AS h ON h.source = p.source AND h.person_id = p.person_id {only} "
+        "LEFT JOIN history AS h ON h.source = p.source AND h.person_id = p.person_id "
+        f"LEFT JOIN known AS k ON k.source = p.source AND k.person_id = p.person_id {only} "
         "ORDER BY p.source, p.person_id"
     )
     con.execute(
@@ -89,6 +151,7 @@ def stage_records(
         f"{record_id_sql('source_a', 'person_id_a')} IN (SELECT record_id FROM records) AND "
         f"{record_id_sql('source_b', 'person_id_b')} IN (SELECT record_id FROM records)"
     )
+    _add_name_forms(con)
     usable = " OR ".join(f"{c} IS NOT NULL" for c in USABLE)
     rows = con.execute(
         f"SELECT source, count(*), count(*) FILTER (WHERE {usable}) FROM records "

@@ -19,15 +19,27 @@ def postcode_sector(postcode: str | None) -> str | None:
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 
-def postcode_sector_sql(column: str) -> str:
-    """SQL (DuckDB) for :func:`postcode_sector` applied to ``column``."""
+def _postcode_parts_sql(column: str, inward: str) -> str:
     compact = f"regexp_replace(upper({column}), '\\s+', '', 'g')"
-    pattern = "^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])[A-Z]{2}$"
+    pattern = "^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$"
     return (
         f"CASE WHEN regexp_full_match({compact}, '{pattern}') "
         f"THEN regexp_extract({compact}, '{pattern}', 1) || ' ' || "
-        f"regexp_extract({compact}, '{pattern}', 2) END"
+        f"{inward.format(f'regexp_extract({compact}, {pattern!r}, 2)')} END"
     )
+
+
+def postcode_sector_sql(column: str) -> str:
+    """SQL (DuckDB) for :func:`postcode_sector` applied to ``column``."""
+    return _postcode_parts_sql(column, "left({}, 1)")
+
+
+def postcode_sql(column: str) -> str:
+    """SQL (DuckDB) for a full postcode written the one way ('fy12ab' -> 'FY1 2AB'), or NULL.
+
+    For linkage only: the full postcode stays in the staging area and never reaches the warehouse.
+    """
+    return _postcode_parts_sql(column, "{}")
 
 
 def birth_month_sql(date_expression: str) -> str:

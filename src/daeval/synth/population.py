@@ -15,7 +15,7 @@ import numpy as np
 
 from daeval.model import codes
 from daeval.synth import areas
-from daeval.synth.names import ORIGINS, draw_common_first, name_book
+from daeval.synth.names import ORIGINS, draw_given, draw_surnames, name_book
 from daeval.synth.timeline import ADULT_AGE_DAYS, END_DAY, YEAR_DAYS
 
 SLOTS = 6
@@ -185,6 +185,35 @@ def build_population(rng: np.random.Generator, first_family: int, n: int) -> Pop
     )
 
 
+ROUNDS_OF_REDRAWING = 8
+
+
+def _unique_in_family(
+    rng: np.random.Generator, first: np.ndarray, sex: np.ndarray, origin: np.ndarray
+) -> None:
+    """Redraw a given name already taken by someone of the same sex in the family.
+
+    Parents seldom give two of their children the same name, or a child the name of the parent of
+    the same sex, so two members of one household rarely share a full name. Names are redrawn from
+    the same list a few times; the short lists make a later clash unlikely but not impossible.
+    """
+    book = name_book()
+    slots = first.shape[1]
+    for _ in range(ROUNDS_OF_REDRAWING):
+        clash = np.zeros(first.shape, bool)
+        for j in range(1, slots):
+            earlier = (first[:, :j] == first[:, j : j + 1]) & (sex[:, :j] == sex[:, j : j + 1])
+            clash[:, j] = earlier.any(axis=1)
+        if not clash.any():
+            return
+        for o, origin_name in enumerate(ORIGINS):
+            for s, letter in ((MALE, "M"), (FEMALE, "F")):
+                pick = clash & (origin == o) & (sex == s)
+                if pick.any():
+                    pool = book.first[(letter, origin_name)]
+                    first[pick] = draw_given(rng, pool, int(pick.sum()))
+
+
 def _names(
     rng: np.random.Generator, sex: np.ndarray, ethnicity: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -197,9 +226,10 @@ def _names(
     for o, origin_name in enumerate(ORIGINS):
         for s, letter in ((MALE, "M"), (FEMALE, "F")):
             pick = (origin == o) & (sex == s)
-            first[pick] = draw_common_first(rng, book.first[(letter, origin_name)], int(pick.sum()))
+            first[pick] = draw_given(rng, book.first[(letter, origin_name)], int(pick.sum()))
         pick = origin == o
-        surname_own[pick] = draw_common_first(rng, book.surnames[origin_name], int(pick.sum()))
+        surname_own[pick] = draw_surnames(rng, origin_name, int(pick.sum()))
+    _unique_in_family(rng, first, sex, origin)
     last = np.empty(sex.shape, np.int32)
     last[:, VICTIM] = surname_own[:, VICTIM]
     married = rng.random(n) < 0.35

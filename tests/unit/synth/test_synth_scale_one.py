@@ -320,6 +320,22 @@ def test_linkage_is_a_real_task(db) -> None:  # type: ignore[no-untyped-def]
     assert wrong == 0 and one(db, "select count(*) from person_links") > 100
 
 
+def test_surnames_are_shared_about_as_often_as_in_britain(db) -> None:  # type: ignore[no-untyped-def]
+    # Random isonymy: the chance that two people drawn at random share a surname (one recorded
+    # surname per true person). Britain's is of the order of 0.001; a short list of names gives
+    # several times more, and with it namesakes linkage cannot tell apart.
+    isonymy, people = one(
+        db,
+        """with one_name as (select true_person_id, min(upper(last_name)) as surname
+            from people join people_truth using (source, person_id)
+            where last_name is not null group by 1),
+        counts as (select count(*) as n from one_name group by surname)
+        select sum(n * (n - 1)) / (sum(n) * (sum(n) - 1)), sum(n) from counts""",
+    )
+    assert people > 10_000
+    assert 0.0005 < isonymy < 0.004
+
+
 def test_postcodes_are_fictional(db) -> None:  # type: ignore[no-untyped-def]
     bad = one(
         db,

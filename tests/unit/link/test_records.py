@@ -1,0 +1,78 @@
+"""The records linkage reads: every person, with the features a staging file of any version holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from daeval.link.records import stage_records
+
+
+def _warehouse(path: Path) -> None:
+    with duckdb.connect(str(path)) as wh:
+        wh.execute("CREATE TABLE people (source VARCHAR, person_id VARCHAR)")
+        wh.execute("INSERT INTO people VALUES ('csc', 'a'), ('police', 'b')")
+        wh.execute(
+            "CREATE TABLE addresses (source VARCHAR, person_id VARCHAR, postcode_sector VARCHAR)"
+        )
+        wh.execute("INSERT INTO addresses VALUES ('csc', 'a', 'FY8 1')")
+        wh.execute(
+            "CREATE TABLE person_links (source_a VARCHAR, person_id_a VARCHAR, "
+            "source_b VARCHAR, person_id_b VARCHAR)"
+        )
+
+
+def test_a_staging_file_from_an_earlier_version_still_links(tmp_path: Path) -> None:
+    _warehouse(tmp_path / "wh.duckdb")
+    (tmp_path / "st").mkdir()
+    with duckdb.connect(str(tmp_path / "st" / "linkage.duckdb")) as st:
+        # No full postcode and no address history: as an earlier ingest wrote it.
+        st.execute(
+            "CREATE TABLE linkage_features (source VARCHAR, person_id VARCHAR, first_name VARCHAR, "
+            "last_name VARCHAR, first_name_soundex VARCHAR, last_name_soundex VARCHAR, "
+            "birth_year_month VARCHAR, birth_day INTEGER, sex VARCHAR, postcode_sector VARCHAR)"
+        )
+        st.execute(
+            "INSERT INTO linkage_features VALUES "
+            "('csc', 'a', 'AMY', 'SMITH', 'A500', 'S530', '2010-01', 1, 'F', 'FY1 2')"
+        )
+    con = duckdb.connect()
+    counts = stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
+    assert [(c.source, c.records, c.with_features) for c in counts] == [
+        ("csc", 1, 1),
+        ("police", 1, 0),
+    ]
+    rows = con.execute(
+        "SELECT record_id, postcode, postcodes, postcode_sectors, first_name_forms FROM records "
+        "ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("csc:a", None, [], ["FY1 2", "FY8 1"], ["AMY"]),
+        ("police:b", None, [], [], None),
+    ]
+
+
+def test_full_postcodes_join_the_current_one_and_the_history(tmp_path: Path) -> None:
+    _warehouse(tmp_path / "wh.duckdb")
+    (tmp_path / "st").mkdir()
+    from daeval.ingest.linkage_features import ADDRESSES_DDL, FEATURES_DDL
+
+    with duckdb.connect(str(tmp_path / "st" / "linkage.duckdb")) as st:
+        st.execute(FEATURES_DDL)
+        st.execute(ADDRESSES_DDL)
+        st.execute(
+            "INSERT INTO linkage_features VALUES ('csc', 'a', 'AMY', 'SMITH', 'A500', 'S530', "
+            "'2010-01', 1, 'F', 'FY1 2', 'FY1 2AB')"
+        )
+        st.execute(
+            "INSERT INTO linkage_addresses VALUES ('csc', 'a', 'FY8 1XY'), ('csc', 'a', 'FY1 2AB')"
+        )
+    con = duckdb.connect()
+    stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
+    assert con.execute(
+        "SELECT postcode, postcodes FROM records WHERE record_id = 'csc:a'"
+    ).fetchone() == (
+        "FY1 2AB",
+        ["FY1 2AB", "FY8 1XY"],
+    )
