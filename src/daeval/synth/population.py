@@ -197,7 +197,6 @@ def _unique_in_family(
     the same sex, so two members of one household rarely share a full name. Names are redrawn from
     the same list a few times; the short lists make a later clash unlikely but not impossible.
     """
-    book = name_book()
     slots = first.shape[1]
     for _ in range(ROUNDS_OF_REDRAWING):
         clash = np.zeros(first.shape, bool)
@@ -206,28 +205,32 @@ def _unique_in_family(
             clash[:, j] = earlier.any(axis=1)
         if not clash.any():
             return
-        for o, origin_name in enumerate(ORIGINS):
-            for s, letter in ((MALE, "M"), (FEMALE, "F")):
-                pick = clash & (origin == o) & (sex == s)
-                if pick.any():
-                    pool = book.first[(letter, origin_name)]
-                    first[pick] = draw_given(rng, pool, int(pick.sum()))
+        for o in range(len(ORIGINS)):
+            _draw_given_names(rng, first, clash & (origin == o), sex, o)
+
+
+def _draw_given_names(
+    rng: np.random.Generator, first: np.ndarray, where: np.ndarray, sex: np.ndarray, o: int
+) -> None:
+    """Fill ``first`` where ``where`` holds with given names of origin ``o``, by sex."""
+    book = name_book()
+    for s, letter in ((MALE, "M"), (FEMALE, "F")):
+        pick = where & (sex == s)
+        if pick.any():
+            first[pick] = draw_given(rng, book.first[(letter, ORIGINS[o])], int(pick.sum()))
 
 
 def _names(
     rng: np.random.Generator, sex: np.ndarray, ethnicity: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Given names and surnames; children take either parent's surname."""
-    book = name_book()
     n = sex.shape[0]
     origin = ORIGIN_OF_ETHNICITY[ethnicity]
     first = np.zeros(sex.shape, np.int32)
     surname_own = np.zeros(sex.shape, np.int32)
     for o, origin_name in enumerate(ORIGINS):
-        for s, letter in ((MALE, "M"), (FEMALE, "F")):
-            pick = (origin == o) & (sex == s)
-            first[pick] = draw_given(rng, book.first[(letter, origin_name)], int(pick.sum()))
         pick = origin == o
+        _draw_given_names(rng, first, pick, sex, o)
         surname_own[pick] = draw_surnames(rng, origin_name, int(pick.sum()))
     _unique_in_family(rng, first, sex, origin)
     last = np.empty(sex.shape, np.int32)
