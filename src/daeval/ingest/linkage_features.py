@@ -67,27 +67,24 @@ def soundex_sql(name: str) -> str:
     return f"CASE WHEN {name} IS NOT NULL THEN left({name}, 1) || left(rpad({rest}, 3, '0'), 3) END"
 
 
-def features_select(
-    stage: str, person_id: str, minimised_sex: str, sector: str, postcode: str
-) -> str:
+def features_select(stage: str, person_id: str, minimised_sex: str, postcode: str) -> str:
     """SELECT of the linkage features of a staged people file's rows (``stage`` is a query).
 
-    Names repeat far more than people do, so each distinct spelling is normalised and coded once.
+    Names repeat far more than people do, so each distinct spelling is normalised and coded once;
+    the sector is cut from the full postcode (``postcode``), which is checked once.
     """
-    dob = date_sql("date_of_birth")
     first, last = cell("first_name"), cell("last_name")
+    spellings = f"SELECT {first} AS n FROM {stage} UNION SELECT {last} FROM {stage}"
     return (
-        f"WITH people AS (SELECT {cell('source')} AS source, {person_id} AS person_id, "
-        f"{first} AS f0, {last} AS l0, {dob} AS d, {minimised_sex} AS s, {sector} AS p, "
-        f"{postcode} AS pc "
-        f"FROM {stage}), "
-        "spellings AS (SELECT DISTINCT f0 AS n FROM people UNION SELECT DISTINCT l0 FROM people), "
-        f"normal AS (SELECT n, {normalised_name_sql('n')} AS norm FROM spellings), "
+        f"WITH normal AS (SELECT n, {normalised_name_sql('n')} AS norm FROM ({spellings})), "
         f"coded AS (SELECT n, norm, {soundex_sql('norm')} AS sx FROM normal) "
         "SELECT source, person_id, cf.norm AS first_name, cl.norm AS last_name, "
         "cf.sx AS first_name_soundex, cl.sx AS last_name_soundex, "
         "strftime(d, '%Y-%m') AS birth_year_month, CAST(day(d) AS INTEGER) AS birth_day, "
-        "s AS sex, p AS postcode_sector, pc AS postcode FROM people "
+        "s AS sex, left(pc, length(pc) - 2) AS postcode_sector, pc AS postcode FROM ("
+        f"SELECT {cell('source')} AS source, {person_id} AS person_id, {first} AS f0, "
+        f"{last} AS l0, {date_sql('date_of_birth')} AS d, {minimised_sex} AS s, {postcode} AS pc "
+        f"FROM {stage}) AS people "
         "LEFT JOIN coded AS cf ON cf.n = people.f0 LEFT JOIN coded AS cl ON cl.n = people.l0"
     )
 
@@ -123,5 +120,9 @@ def write_features(
         if sources:
             marks = ", ".join("?" for _ in sources)
             con.execute(f"DELETE FROM {target} WHERE source IN ({marks})", sources)
+        # The file lives only until linkage: time matters more than its size. (After a failed
+        # statement the transaction only takes ROLLBACK, so the setting is reset on success.)
+        con.execute("SET disabled_compression_methods = 'dict_fsst'")
         for select in selects:
             con.execute(f"INSERT INTO {target} {select}")
+        con.execute("RESET disabled_compression_methods")

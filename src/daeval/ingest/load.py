@@ -32,12 +32,17 @@ from daeval.ingest.staging import Stage, materialise, stage_arrow, stage_file
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
 from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postcode_sql
-from daeval.privacy.pseudonyms import pseudonym_sql
+from daeval.privacy.pseudonyms import FUNCTION, hmac_sql, message_sql, register_pseudonyms
 from daeval.warehouse.store import Workspace, create_schema, scalar
 
 TABULAR = (".csv", ".parquet", ".xlsx")
 DEFAULT_MEMORY_LIMIT = "4GB"
 """DuckDB's memory for one ingest; staged files beyond it spill to a temporary folder."""
+FAST_PSEUDONYMS_FROM = 200_000
+"""Staged rows from which ingest pseudonymises with compiled code (it takes a few seconds to
+start, and gives the same pseudonyms as the SQL form)."""
+MESSAGE = "_m_"
+"""Prefix of a staged id column's pseudonym message (namespace, separator, id)."""
 Progress = Callable[[str], None]
 
 
@@ -167,15 +172,22 @@ def namespace_sql(p: Pseudonym) -> str:
     return f"({literal(p.prefix)} || {cell(p.column)})"
 
 
-def _pseudonymised(stage: Stage, key: bytes) -> dict[str, str]:
-    """{column: SQL of its pseudonym} for the id columns present in the stage."""
+def _messages(stage: Stage) -> dict[str, str]:
+    """{column: SQL of its pseudonym's message} for the id columns present in the stage.
+
+    Checks compare ids by their messages, which match exactly when the pseudonyms do; the
+    pseudonym itself is computed once, as the row goes into the warehouse.
+    """
     out = {}
     for column in TABLES[stage.table].columns:
         if column.pseudonym and column.name in stage.columns:
-            out[column.name] = pseudonym_sql(
-                key, namespace_sql(column.pseudonym), cell(column.name)
-            )
+            out[column.name] = message_sql(namespace_sql(column.pseudonym), cell(column.name))
     return out
+
+
+def _id(table: Table, column: str) -> str:
+    """A staged column as checks compare it: an id column by its pseudonym's message."""
+    return quote(MESSAGE + column if table.column(column).pseudonym else column)
 
 
 def _value_sql(column: Column) -> str:
@@ -215,11 +227,19 @@ class _Run:
         self.key = key
         self.today = today.isoformat()
         self.stages: list[Stage] = []
+        self.compiled = False
+
+    def pseudonym(self, column: str) -> str:
+        """SQL of the pseudonym of a staged id column."""
+        message = quote(MESSAGE + column)
+        return f"{FUNCTION}({message})" if self.compiled else hmac_sql(self.key, message)
 
     def prepare(self, stage: Stage) -> None:
-        """Add pseudonyms and collect the stage's row-level violations."""
-        pseudonyms = _pseudonymised(stage, self.key)
-        materialise(self.con, stage, {"_p_" + c: sql for c, sql in pseudonyms.items()})
+        """Add pseudonym messages and collect the stage's row-level violations."""
+        rows = scalar(self.con, f"SELECT count(*) FROM {stage.name}_raw")
+        if rows >= FAST_PSEUDONYMS_FROM and not self.compiled:
+            self.compiled = register_pseudonyms(self.con, self.key)
+        materialise(self.con, stage, {MESSAGE + c: sql for c, sql in _messages(stage).items()})
         table = TABLES[stage.table]
         query = row_violations_sql(stage.name, table, set(stage.columns), self.today)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
@@ -232,7 +252,7 @@ class _Run:
         if addresses:
             selects = [
                 addresses_select(
-                    self._good(s), quote("_p_person_id"), postcode_sql(cell("postcode"))
+                    self._good(s), self.pseudonym("person_id"), postcode_sql(cell("postcode"))
                 )
                 for s in addresses
             ]
@@ -262,9 +282,8 @@ class _Run:
             selects.append(
                 features_select(
                     good,
-                    quote("_p_person_id"),
+                    self.pseudonym("person_id"),
                     f"NULLIF({_value_sql(table.column('sex'))}, 'U')",
-                    _value_sql(table.column("postcode")),
                     postcode_sql(cell("postcode")),
                 )
             )
@@ -315,25 +334,38 @@ class _Run:
                 ref = column.references
                 if not (column.enforce_reference and ref and column.name in stage.columns):
                     continue
-                targets = [
-                    f"SELECT {quote('_p_' + ref.column)} AS id FROM {self._good(s)}"
+                here = [
+                    f"SELECT {_id(TABLES[ref.table], ref.column)} AS id FROM {self._good(s)}"
                     for s in self.stages
                     if s.table == ref.table
                 ]
-                kept = self._kept_rows(TABLES[ref.table])
-                if targets or scalar(self.con, f"SELECT count(*) FROM {quote(ref.table)}"):
-                    targets.append(f"SELECT {quote(ref.column)} AS id FROM {kept}")
-                if not targets:
+                stored = scalar(self.con, f"SELECT count(*) FROM {quote(ref.table)}")
+                if not here and not stored:
                     note = f"{stage.origin}: {column.name} not checked ({ref.table} not loaded)"
                     report.unchecked_references.append(note)
                     continue
+                ids = _id(table, column.name)
+                # Rows whose target is not in this run, then those not in the warehouse's kept rows
+                # either (compared by pseudonym: the warehouse holds no ids).
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {stage.name}_unmatched AS SELECT _rid, _line, "
+                    f"{ids} FROM {stage.name} WHERE {ids} IS NOT NULL"
+                    + (f" AND {ids} NOT IN ({' UNION ALL '.join(here)})" if here else "")
+                )
+                unmatched = f"{stage.name}_unmatched"
+                if stored:
+                    kept = self._kept_rows(TABLES[ref.table])
+                    pseudonym = self.pseudonym(column.name) if column.pseudonym else ids
+                    unmatched = (
+                        f"(SELECT * FROM {unmatched} WHERE {pseudonym} NOT IN "
+                        f"(SELECT {quote(ref.column)} FROM {kept}))"
+                    )
                 reason = f"points at no {ref.table} record"
                 self.con.execute(
                     f"INSERT INTO {stage.name}_bad SELECT _rid, _line, {literal(column.name)}, "
-                    f"'reference', {literal(reason)}, NULL FROM {stage.name} "
-                    f"WHERE {quote('_p_' + column.name)} IS NOT NULL AND "
-                    f"{quote('_p_' + column.name)} NOT IN ({' UNION ALL '.join(targets)})"
+                    f"'reference', {literal(reason)}, NULL FROM {unmatched}"
                 )
+                self.con.execute(f"DROP TABLE {stage.name}_unmatched")
 
     def check_duplicates_across_files(self) -> None:
         """Quarantine rows repeating the key of a good row in an earlier file of the same table
@@ -344,8 +376,7 @@ class _Run:
             if not table.key or not earlier:
                 continue
 
-            # Pseudonymised key columns are compared by their pseudonyms.
-            keys = [quote("_p_" + k if table.column(k).pseudonym else k) for k in table.key]
+            keys = [_id(table, k) for k in table.key]
             for before in earlier:
                 if any(k not in before.columns or k not in stage.columns for k in table.key):
                     continue
@@ -364,8 +395,13 @@ class _Run:
         for table_name in dict.fromkeys(s.table for s in self.stages):
             table = TABLES[table_name]
             self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table)}")
+        # Warehouse tables have no order of their own; letting DuckDB write in any order is quicker.
+        # (A failed statement leaves the transaction aborted, so the setting is reset only after
+        # success; the connection is closed either way.)
+        self.con.execute("SET preserve_insertion_order = false")
         for stage in self.stages:
             report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
+        self.con.execute("RESET preserve_insertion_order")
 
     def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
         table = TABLES[stage.table]
@@ -377,7 +413,7 @@ class _Run:
             if column.name not in stage.columns:
                 values.append("NULL")
             elif column.pseudonym is not None:
-                values.append(quote("_p_" + column.name))
+                values.append(self.pseudonym(column.name))
             else:
                 values.append(_value_sql(column))
         good = self._good(stage)

@@ -100,20 +100,15 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) 
 
 
 def materialise(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str, str]) -> None:
-    """Read the staged file into its table, with ``derived`` columns ({name: SQL}) added.
+    """Make the staged file's rows queryable as ``stage.name``, with ``derived`` columns
+    ({name: SQL}) added, ``_rid`` (the staged row) and ``_line``.
 
-    Reading happens here, so a fault deep in a file (bad bytes, a broken row) refuses the file.
+    A view over the staged rows, so nothing is copied: the rows were read, and a fault deep in a
+    file (bad bytes, a broken row) refused it, when the file was staged.
     """
     extra = "".join(f", {sql} AS {quote(name)}" for name, sql in derived.items())
     raw = f"{stage.name}_raw"
     has_line = LOCATOR_COLUMN in {r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()}
     # A file DuckDB read itself is numbered by its table's rowid, which follows the file's order.
     line = ", rowid + 1 AS _rid" + ("" if has_line else f", rowid + 1 AS {LOCATOR_COLUMN}")
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {stage.name} AS SELECT *{line}{extra} FROM {raw}"
-        )
-    except duckdb.Error as exc:
-        raise UnusableFileError(f"{stage.origin}: cannot be read ({_first_line(exc)})") from None
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {raw}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {stage.name} AS SELECT *{line}{extra} FROM {raw}")

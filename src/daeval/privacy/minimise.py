@@ -20,12 +20,13 @@ def postcode_sector(postcode: str | None) -> str | None:
 
 
 def _postcode_parts_sql(column: str, inward: str) -> str:
+    # Once the compact text matches a whole postcode, its last three characters are the inward
+    # code and the rest the outward code, so one regular expression does.
     compact = f"regexp_replace(upper({column}), '\\s+', '', 'g')"
-    pattern = "^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$"
+    pattern = "[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"
     return (
         f"CASE WHEN regexp_full_match({compact}, '{pattern}') "
-        f"THEN regexp_extract({compact}, '{pattern}', 1) || ' ' || "
-        f"{inward.format(f'regexp_extract({compact}, {pattern!r}, 2)')} END"
+        f"THEN left({compact}, length({compact}) - 3) || ' ' || {inward.format(f'right({compact}, 3)')} END"
     )
 
 
