@@ -48,6 +48,7 @@ def test_nulls_slices_and_chunks_keep_their_places():
     chunked = pa.chunked_array([pa.array(messages[:2]), pa.array(messages[2:])])
     assert hasher(chunked).to_pylist() == whole
     assert hasher(pa.array(messages, pa.large_string())).to_pylist() == whole
+    assert hasher(pa.array(messages, pa.string_view())).to_pylist() == whole
 
 
 @settings(max_examples=60, deadline=None)

@@ -395,13 +395,8 @@ class _Run:
         for table_name in dict.fromkeys(s.table for s in self.stages):
             table = TABLES[table_name]
             self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table)}")
-        # Warehouse tables have no order of their own; letting DuckDB write in any order is quicker.
-        # (A failed statement leaves the transaction aborted, so the setting is reset only after
-        # success; the connection is closed either way.)
-        self.con.execute("SET preserve_insertion_order = false")
         for stage in self.stages:
             report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
-        self.con.execute("RESET preserve_insertion_order")
 
     def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
         table = TABLES[stage.table]

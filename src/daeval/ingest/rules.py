@@ -210,16 +210,22 @@ def duplicate_violations(stage: str, table: Table) -> str | None:
     if not table.key:
         return None
     keys = [f"k{i}" for i in range(len(table.key))]
-    grouped = ", ".join(f"{cell(k)} AS {n}" for k, n in zip(table.key, keys, strict=True))
-    match = " AND ".join(
-        f"{cell(k)} IS NOT DISTINCT FROM d.{n}" for k, n in zip(table.key, keys, strict=True)
-    )
-    # Keys are grouped first (a hash aggregate); only repeated keys go back to their rows.
+    named = ", ".join(f"{cell(k)} AS {n}" for k, n in zip(table.key, keys, strict=True))
+    match = " AND ".join(f"s.{n} IS NOT DISTINCT FROM d.{n}" for n in keys)
+    hashed = f"hash({', '.join(cell(k) for k in table.key)})"
+    # Most keys are unique: rows are first grouped by a hash of their key, a number, and only
+    # rows whose hash repeats are grouped by the key itself (so two keys sharing a hash are
+    # still told apart).
     return (
-        f"SELECT s._rid, s._line, {literal(table.key[-1])} AS column_name, 'duplicate_key' AS rule, "
+        f"SELECT * FROM (WITH repeated AS (SELECT {hashed} AS h FROM {stage} GROUP BY 1 "
+        f"HAVING count(*) > 1), candidates AS (SELECT _rid, _line, {named} FROM {stage} "
+        f"WHERE {hashed} IN (SELECT h FROM repeated)), firsts AS (SELECT {', '.join(keys)}, "
+        "min(_rid) AS first FROM candidates GROUP BY ALL HAVING count(*) > 1) "
+        f"SELECT s._rid, s._line, {literal(table.key[-1])} AS column_name, "
+        f"'duplicate_key' AS rule, "
         f"{literal('repeats the key (' + ', '.join(table.key) + ') of an earlier row')} AS reason, "
-        f"NULL AS value FROM {stage} AS s JOIN (SELECT {grouped}, min(_rid) AS first FROM {stage} "
-        f"GROUP BY ALL HAVING count(*) > 1) AS d ON {match} AND s._rid > d.first"
+        "NULL AS value FROM candidates AS s JOIN firsts AS d ON "
+        f"{match} AND s._rid > d.first)"
     )
 
 
