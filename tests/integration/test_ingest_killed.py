@@ -79,3 +79,9 @@ def test_killing_the_process_at_any_moment_never_leaves_a_partial_load(tmp_path)
             {t: (v, before.get(t), after.get(t)) for t, v in seen.items() if v != before.get(t)},
         )
     assert killed >= 3
+    # A killed run cannot remove its spill folder (staged names and dates of birth); the next does.
+    left = {p.parent for p in tmp_path.glob("killed_*/scratch-*")}
+    assert left, "no killed run left a scratch folder to test with"
+    for ws in left:
+        ingest_folder(first, Workspace(ws), TEST_KEY)
+        assert list(ws.glob("scratch-*")) == []

@@ -8,8 +8,6 @@ warehouse happen in one transaction, so a failure or a killed process leaves it 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +31,7 @@ from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
 from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postcode_sql
 from daeval.privacy.pseudonyms import FUNCTION, hmac_sql, message_sql, register_pseudonyms
+from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, create_schema, scalar
 
 TABULAR = (".csv", ".parquet", ".xlsx")
@@ -491,51 +490,46 @@ def ingest_folder(
         con = duckdb.connect()
         create_schema(con)
     # Every file is staged before the one transaction; beyond the limit DuckDB spills to disk.
-    spill = Path(tempfile.mkdtemp(prefix="spill-", dir=None if check_only else workspace.root))
-    try:
-        with con:
-            con.execute(f"SET memory_limit = {literal(memory_limit)}")
-            con.execute(f"SET temp_directory = {literal(str(spill))}")
-            run = _Run(con, key, today or date.today())
-            counter = [0]
-            paths: dict[str, Path] = {}
-            for item in inputs:
-                path = item.path
-                say(f"reading {path.name}")
-                try:
-                    stages = _stage_input(con, item, counter)
-                    for stage in stages:
-                        lacking = [
-                            c for c in TABLES[stage.table].required if c not in stage.columns
-                        ]
-                        if lacking:
-                            raise UnusableFileError(
-                                f"{path.name}: required column(s) missing for {stage.table}: "
-                                f"{', '.join(lacking)}"
-                            )
-                    for stage in stages:
-                        say(f"checking {stage.origin} ({stage.table})")
-                        run.prepare(stage)
-                except UnusableFileError as exc:
-                    report.refused.append(RefusedFile(path.name, str(exc)))
-                    run.forget(path.name)
-                    continue
-                paths[path.name] = path
-            fed = {s.table for s in run.stages}
-            report.absent_tables = [t for t in TABLES if t not in fed]
-            run.check_references(report)
-            run.check_duplicates_across_files()
-            con.execute("BEGIN TRANSACTION")
+    # (Spill files hold staged names and dates of birth: see daeval.warehouse.scratch.)
+    with scratch_folder(None if check_only else workspace.root, "ingest") as spill, con:
+        con.execute(f"SET memory_limit = {literal(memory_limit)}")
+        con.execute(f"SET temp_directory = {literal(str(spill))}")
+        run = _Run(con, key, today or date.today())
+        counter = [0]
+        paths: dict[str, Path] = {}
+        for item in inputs:
+            path = item.path
+            say(f"reading {path.name}")
             try:
-                say("loading")
-                run.load(paths, report)
-                con.execute("ROLLBACK" if check_only else "COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            if not check_only:
-                say("linkage features")
-                run.write_linkage_features(workspace.staging)
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
+                stages = _stage_input(con, item, counter)
+                for stage in stages:
+                    lacking = [c for c in TABLES[stage.table].required if c not in stage.columns]
+                    if lacking:
+                        raise UnusableFileError(
+                            f"{path.name}: required column(s) missing for {stage.table}: "
+                            f"{', '.join(lacking)}"
+                        )
+                for stage in stages:
+                    say(f"checking {stage.origin} ({stage.table})")
+                    run.prepare(stage)
+            except UnusableFileError as exc:
+                report.refused.append(RefusedFile(path.name, str(exc)))
+                run.forget(path.name)
+                continue
+            paths[path.name] = path
+        fed = {s.table for s in run.stages}
+        report.absent_tables = [t for t in TABLES if t not in fed]
+        run.check_references(report)
+        run.check_duplicates_across_files()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            say("loading")
+            run.load(paths, report)
+            con.execute("ROLLBACK" if check_only else "COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if not check_only:
+            say("linkage features")
+            run.write_linkage_features(workspace.staging)
     return report

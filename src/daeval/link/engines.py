@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -53,7 +54,9 @@ class DuckDBEngine:
 class SparkEngine:
     """Splink on a Spark session (local mode unless ``SPARK_MASTER`` names a cluster)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, partitions: int = 4):
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, partitions: int = 4, scratch: Path | None = None
+    ):
         from pyspark.sql import SparkSession
         from splink import SparkAPI
         from splink.backends.spark import similarity_jar_location
@@ -61,8 +64,9 @@ class SparkEngine:
         self.con = con
         master = os.environ.get("SPARK_MASTER", "local[2]")
         # Intermediate tables go to Parquet here, which keeps the driver's memory small; Spark's
-        # own warehouse folder goes here too, not into the working directory.
-        self.checkpoints = tempfile.mkdtemp(prefix="daeval-spark-")
+        # own warehouse folder goes here too, not into the working directory. They hold linkage
+        # features, so they go in the run's scratch folder when there is one.
+        self.checkpoints = tempfile.mkdtemp(prefix="daeval-spark-", dir=scratch)
         self.spark = (
             SparkSession.builder.master(master)
             .appName("daeval-link")
@@ -100,9 +104,9 @@ class SparkEngine:
         shutil.rmtree(self.checkpoints, ignore_errors=True)
 
 
-def engine(name: str, con: duckdb.DuckDBPyConnection) -> Engine:
+def engine(name: str, con: duckdb.DuckDBPyConnection, scratch: Path | None = None) -> Engine:
     if name == "duckdb":
         return DuckDBEngine(con)
     if name == "spark":
-        return SparkEngine(con)
+        return SparkEngine(con, scratch=scratch)
     raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")

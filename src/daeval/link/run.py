@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from daeval.link.records import SourceRecords, record_id_sql, stage_records
 from daeval.link.train import Model, train, with_model
 from daeval.model.tables import PERSON_IN_ROW_SOURCE
 from daeval.privacy.pseudonyms import pseudonym_sql
+from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, attached_transaction, scalar
 
 Progress = Callable[[str], None]
@@ -127,9 +127,8 @@ def link_workspace(
     warehouse.create_schema()  # a warehouse made by an earlier version lacks the linkage tables
     if reuse_model:
         model = _saved_model(workspace)
-    spill = Path(tempfile.mkdtemp(prefix="link-", dir=workspace.root))
-    con = duckdb.connect()
-    try:
+    # (Spill files hold linkage features: see daeval.warehouse.scratch.)
+    with scratch_folder(workspace.root, "link") as spill, duckdb.connect() as con:
         con.execute(f"SET memory_limit = {literal(memory_limit)}")
         con.execute(f"SET temp_directory = {literal(str(spill))}")
         say("reading people and linkage features")
@@ -139,7 +138,7 @@ def link_workspace(
                 f"{workspace.root}: no people to link; ingest people.csv first"
                 + (f" (sources asked for: {', '.join(sources)})" if sources else "")
             )
-        report = _link(con, counts, threshold, engine_name, model, say)
+        report = _link(con, counts, threshold, engine_name, model, say, spill)
         if truth is not None:
             if key is None:
                 raise MissingDataError("a truth file needs the project key to read its ids")
@@ -150,9 +149,6 @@ def link_workspace(
                 report.sweep = accuracy_by_threshold(con, "truth")
         say("saving person keys")
         _save(con, warehouse.path, report)
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
     # The names and dates of birth have served their purpose.
     shutil.rmtree(workspace.staging, ignore_errors=True)
     write_outputs(workspace.outputs, report)
@@ -171,6 +167,7 @@ def _link(
     engine_name: str,
     model: dict[str, Any] | None,
     say: Progress,
+    scratch: Path | None = None,
 ) -> LinkReport:
     warnings = [
         f"{s.source}: no names or dates of birth to link on; its {s.records} record(s) link only "
@@ -179,7 +176,7 @@ def _link(
         if s.with_features == 0
     ]
     trusted_links = int(scalar(con, "SELECT count(*) FROM trusted"))
-    runner = engine(engine_name, con)
+    runner = engine(engine_name, con, scratch)
     try:
         records = runner.table("records")
         trusted = runner.table("trusted")
