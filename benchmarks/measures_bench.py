@@ -16,7 +16,7 @@ csc_outcome_within_window and more): ``daeval_seconds`` is the whole call, as a 
 
 The workspace is synthetic: scale DAEVAL_BENCH_SCALE (default 600: about 4 million referrals,
 15 million police notifications, 25 million notification children, 17 million people records;
-its ingest takes about 8 minutes on 2 cores) and a tenth of it, so that the growth with size
+its ingest takes about 4 to 6 minutes on 2 cores) and a tenth of it, so that the growth with size
 shows. DAEVAL_BENCH_CACHE names a folder in which built workspaces are kept and reused.
 
 Each side runs in its own process on the ingested warehouse file; its ``seconds`` count the
