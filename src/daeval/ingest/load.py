@@ -26,7 +26,7 @@ from daeval.ingest.rules import (
     quote,
     row_violations_sql,
 )
-from daeval.ingest.staging import Stage, materialise, stage_arrow, stage_file
+from daeval.ingest.staging import Stage, stage_arrow, stage_file, stage_view
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
 from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postcode_sql
@@ -238,7 +238,7 @@ class _Run:
         rows = scalar(self.con, f"SELECT count(*) FROM {stage.name}_raw")
         if rows >= FAST_PSEUDONYMS_FROM and not self.compiled:
             self.compiled = register_pseudonyms(self.con, self.key)
-        materialise(self.con, stage, {MESSAGE + c: sql for c, sql in _messages(stage).items()})
+        stage_view(self.con, stage, {MESSAGE + c: sql for c, sql in _messages(stage).items()})
         table = TABLES[stage.table]
         query = row_violations_sql(stage.name, table, set(stage.columns), self.today)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")

@@ -99,7 +99,7 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) 
     return Stage(name, staged.table, staged.origin, tuple(columns), staged.locator)
 
 
-def materialise(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str, str]) -> None:
+def stage_view(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str, str]) -> None:
     """Make the staged file's rows queryable as ``stage.name``, with ``derived`` columns
     ({name: SQL}) added, ``_rid`` (the staged row) and ``_line``.
 
