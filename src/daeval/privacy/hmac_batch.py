@@ -23,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-BLOCK = 64
+from daeval.privacy.pseudonyms import key_pads
+
 DIGEST_HEX = 64
 _INITIAL = (
     0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19,
@@ -121,13 +122,6 @@ def _many(offsets, data, inner, outer, hexdigits, out):  # type: ignore[no-untyp
                 out[i * 64 + j * 8 + k] = hexdigits[(v >> (28 - 4 * k)) & 0xF]
 
 
-def _pads(key: bytes) -> tuple[bytes, bytes]:
-    if len(key) > BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(BLOCK, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-
 def _hex_digests(
     many: Callable[..., None], inner: np.ndarray, outer: np.ndarray, messages: pa.Array
 ) -> pa.Array:
@@ -160,7 +154,7 @@ def batch_hmac(key: bytes) -> Hasher | None:
     if _transform is None:
         return None
     initial = np.array(_INITIAL, np.uint32)
-    inner_pad, outer_pad = _pads(key)
+    inner_pad, outer_pad = key_pads(key)
     inner = _one_block(initial, np.frombuffer(inner_pad, np.uint8).copy())
     outer = _one_block(initial, np.frombuffer(outer_pad, np.uint8).copy())
 

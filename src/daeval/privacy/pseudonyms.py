@@ -15,7 +15,8 @@ import hmac
 import duckdb
 
 SEPARATOR = "\x1f"
-_BLOCK = 64  # SHA-256 block size in bytes (RFC 2104: B = 64)
+BLOCK = 64
+"""SHA-256's block size in bytes (RFC 2104: B = 64)."""
 FUNCTION = "daeval_pseudonym"
 """Name of the registered function (one message -> its pseudonym) on a connection."""
 
@@ -24,10 +25,11 @@ def pseudonym(key: bytes, namespace: str, identifier: str) -> str:
     return hmac.new(key, f"{namespace}{SEPARATOR}{identifier}".encode(), hashlib.sha256).hexdigest()
 
 
-def _pads(key: bytes) -> tuple[bytes, bytes]:
-    if len(key) > _BLOCK:
+def key_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The key XOR ipad and XOR opad blocks of RFC 2104 (a key longer than a block is hashed)."""
+    if len(key) > BLOCK:
         key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
+    key = key.ljust(BLOCK, b"\0")
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
@@ -42,7 +44,7 @@ def message_sql(namespace_sql: str, identifier_sql: str) -> str:
 
 def hmac_sql(key: bytes, message: str) -> str:
     """DuckDB SQL for the hex HMAC-SHA256 of a SQL text expression (NULL gives NULL)."""
-    inner, outer = _pads(key)
+    inner, outer = key_pads(key)
     return (
         f"CASE WHEN {message} IS NOT NULL THEN "
         f"sha256({_blob(outer)} || unhex(sha256({_blob(inner)} || encode({message})))) END"
