@@ -106,15 +106,14 @@ DDL = {
 
 def write_features(
     con: duckdb.DuckDBPyConnection,
-    staging_dir: Path,
+    staging_file: Path,
     selects: list[str],
     sources: list[str],
     table: str = "linkage_features",
 ) -> None:
-    """Replace the rows of ``sources`` in a staging table with the rows of ``selects``."""
-    staging_dir.mkdir(parents=True, exist_ok=True)
+    """Replace the rows of ``sources`` in a table of the staging file with the rows of ``selects``."""
     target = f"linkage_staging.{table}"
-    with attached_transaction(con, staging_dir / STAGING_FILE, "linkage_staging"):
+    with attached_transaction(con, staging_file, "linkage_staging"):
         for ddl in DDL[table]:
             con.execute(ddl.replace(table, target, 1))
         if sources:

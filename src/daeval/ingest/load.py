@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,12 @@ from pathlib import Path
 import duckdb
 
 from daeval.errors import UnusableFileError
-from daeval.ingest.linkage_features import addresses_select, features_select, write_features
+from daeval.ingest.linkage_features import (
+    STAGING_FILE,
+    addresses_select,
+    features_select,
+    write_features,
+)
 from daeval.ingest.mapping import DataSource, RedcapSource, apply_mapping
 from daeval.ingest.rules import (
     canonical_code_sql,
@@ -33,6 +39,7 @@ from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postco
 from daeval.privacy.pseudonyms import FUNCTION, hmac_sql, message_sql, register_pseudonyms
 from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, create_schema, scalar
+from daeval.warehouse.working_copy import working_copy
 
 TABULAR = (".csv", ".parquet", ".xlsx")
 DEFAULT_MEMORY_LIMIT = "4GB"
@@ -219,13 +226,22 @@ def _withheld(table: Table, column: str | None) -> bool:
 
 
 class _Run:
-    """One ingest: staging, checks and the load, on one connection."""
+    """One ingest: staging, checks and the load of each table in turn, on one connection.
+
+    Tables are taken in the model's order, in which each comes after the tables it points at, so
+    references are checked against tables already loaded. Only one table's files are staged at a
+    time (the other tables of a CIN census file wait for their turn); of a loaded table, the run
+    keeps only the ids that tables still to come point at.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes, today: date):
         self.con = con
         self.key = key
         self.today = today.isoformat()
         self.stages: list[Stage] = []
+        self.loaded: set[str] = set()
+        self.ids: dict[tuple[str, str], str] = {}
+        """{(table, column): temp table of the messages of this run's loaded ids}"""
         self.compiled = False
 
     def pseudonym(self, column: str) -> str:
@@ -244,19 +260,109 @@ class _Run:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
         self.stages.append(stage)
 
-    def write_linkage_features(self, staging_dir: Path) -> None:
-        """Derive the linkage features of the people loaded in this run, outside the warehouse."""
-        self._write_people_features(staging_dir)
-        addresses = [s for s in self.stages if s.table == "addresses" and "postcode" in s.columns]
-        if addresses:
+    @property
+    def fed(self) -> set[str]:
+        """The tables this run feeds: loaded, or with files staged."""
+        return self.loaded | {s.table for s in self.stages}
+
+    def forget(self, origin: str) -> None:
+        """Drop what was staged from a file that turned out to be unusable."""
+        for stage in [s for s in self.stages if s.origin == origin]:
+            self._drop(stage)
+
+    def _drop(self, stage: Stage) -> None:
+        self.stages.remove(stage)
+        self.con.execute(f"DROP VIEW IF EXISTS {stage.name}")
+        for suffix in ("_raw", "_bad"):
+            self.con.execute(f"DROP TABLE IF EXISTS {stage.name}{suffix}")
+
+    def _good(self, stage: Stage) -> str:
+        return f"(SELECT * FROM {stage.name} WHERE _rid NOT IN (SELECT _rid FROM {stage.name}_bad))"
+
+    def load_table(
+        self,
+        table: Table,
+        load_id: int,
+        paths: dict[str, Path],
+        report: IngestReport,
+        features: Path | None,
+    ) -> None:
+        """Check the staged files of ``table`` against each other and the tables loaded before,
+        replace the table's rows they feed, load them, derive their linkage features into the
+        staging file ``features`` (None: none), and drop them."""
+        stages = [s for s in self.stages if s.table == table.name]
+        if not stages:
+            return
+        self._check_references(stages, report)
+        self._check_duplicates_across_files(stages)
+        self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table, stages)}")
+        for stage in stages:
+            report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
+        if features is not None:
+            self._write_linkage_features(table, stages, features)
+        self._keep_ids(table, stages)
+        for stage in stages:
+            self._drop(stage)
+        self.loaded.add(table.name)
+
+    def _keep_ids(self, table: Table, stages: list[Stage]) -> None:
+        """Keep the messages of the loaded ids that tables still to come point at; forget those
+        no table to come needs."""
+        names = list(TABLES)
+        later = names[names.index(table.name) + 1 :]
+        wanted = {
+            (c.references.table, c.references.column)
+            for t in later
+            for c in TABLES[t].columns
+            if c.enforce_reference and c.references
+        }
+        for target in [t for t in self.ids if t not in wanted]:
+            self.con.execute(f"DROP TABLE {self.ids.pop(target)}")
+        for _, column in sorted(t for t in wanted if t[0] == table.name):
+            name = f"ids_{table.name}_{column}"
+            here = " UNION ALL ".join(
+                f"SELECT {_id(table, column)} AS id FROM {self._good(s)}"
+                for s in stages
+                if column in s.columns
+            )
+            if not here:
+                continue
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id FROM ({here}) WHERE id IS NOT NULL"
+            )
+            self.ids[(table.name, column)] = name
+
+    def _write_linkage_features(self, table: Table, stages: list[Stage], staging: Path) -> None:
+        """Derive the linkage features of the people and addresses of ``stages``, outside the
+        warehouse."""
+        if table.name == "people":
+            selects = []
+            for stage in stages:
+                good = self._good(stage)
+                present = set(stage.columns)
+                for name in ("first_name", "last_name", "date_of_birth", "sex", "postcode"):
+                    if name not in present:
+                        good = f"(SELECT *, NULL::VARCHAR AS {quote(name)} FROM {good})"
+                selects.append(
+                    features_select(
+                        good,
+                        self.pseudonym("person_id"),
+                        f"NULLIF({_value_sql(table.column('sex'))}, 'U')",
+                        postcode_sql(cell("postcode")),
+                    )
+                )
+            write_features(self.con, staging, selects, self._sources(stages))
+        elif table.name == "addresses":
+            stages = [s for s in stages if "postcode" in s.columns]
             selects = [
                 addresses_select(
                     self._good(s), self.pseudonym("person_id"), postcode_sql(cell("postcode"))
                 )
-                for s in addresses
+                for s in stages
             ]
-            sources = self._sources(addresses)
-            write_features(self.con, staging_dir, selects, sources, "linkage_addresses")
+            if selects:
+                sources = self._sources(stages)
+                write_features(self.con, staging, selects, sources, "linkage_addresses")
 
     def _sources(self, stages: list[Stage]) -> list[str]:
         """The sources whose rows the good rows of ``stages`` hold (their rows are replaced)."""
@@ -266,43 +372,9 @@ class _Run:
             found |= {r[0] for r in self.con.execute(query).fetchall()}
         return sorted(found)
 
-    def _write_people_features(self, staging_dir: Path) -> None:
-        people = [s for s in self.stages if s.table == "people"]
-        if not people:
-            return
-        table = TABLES["people"]
-        selects = []
-        for stage in people:
-            good = self._good(stage)
-            present = set(stage.columns)
-            for name in ("first_name", "last_name", "date_of_birth", "sex", "postcode"):
-                if name not in present:
-                    good = f"(SELECT *, NULL::VARCHAR AS {quote(name)} FROM {good})"
-            selects.append(
-                features_select(
-                    good,
-                    self.pseudonym("person_id"),
-                    f"NULLIF({_value_sql(table.column('sex'))}, 'U')",
-                    postcode_sql(cell("postcode")),
-                )
-            )
-        write_features(self.con, staging_dir, selects, self._sources(people))
-
-    def forget(self, origin: str) -> None:
-        """Drop what was staged from a file that turned out to be unusable."""
-        self.stages = [s for s in self.stages if s.origin != origin]
-
-    def _good(self, stage: Stage) -> str:
-        return f"(SELECT * FROM {stage.name} WHERE _rid NOT IN (SELECT _rid FROM {stage.name}_bad))"
-
-    def _replaced(self, table: Table) -> str | None:
-        """SQL condition on the warehouse table true for the rows this run replaces.
-
-        None when the run does not feed the table; 'true' when it replaces the whole table.
-        """
-        stages = [s for s in self.stages if s.table == table.name]
-        if not stages:
-            return None
+    def _replaced(self, table: Table, stages: list[Stage]) -> str:
+        """SQL condition on the warehouse table true for the rows ``stages`` replace ('true' when
+        they replace the whole table)."""
         if not table.replace_by or any(
             c not in s.columns for s in stages for c in table.replace_by
         ):
@@ -319,45 +391,35 @@ class _Run:
         )
         return f"EXISTS (SELECT 1 FROM ({scope}) AS s WHERE {match})"
 
-    def _kept_rows(self, table: Table) -> str:
-        """Warehouse rows of ``table`` that this run leaves in place."""
-        replaced = self._replaced(table)
-        condition = "true" if replaced is None else f"NOT ({replaced})"
-        return f"(SELECT * FROM {quote(table.name)} WHERE {condition})"
-
-    def check_references(self, report: IngestReport) -> None:
+    def _check_references(self, stages: list[Stage], report: IngestReport) -> None:
         """Quarantine rows pointing at records that neither this run nor the warehouse holds."""
-        for stage in self.stages:
+        for stage in stages:
             table = TABLES[stage.table]
             for column in table.columns:
                 ref = column.references
                 if not (column.enforce_reference and ref and column.name in stage.columns):
                     continue
-                here = [
-                    f"SELECT {_id(TABLES[ref.table], ref.column)} AS id FROM {self._good(s)}"
-                    for s in self.stages
-                    if s.table == ref.table
-                ]
+                here = self.ids.get((ref.table, ref.column))
+                # The warehouse's table: the rows this run left in place, and those it loaded.
                 stored = scalar(self.con, f"SELECT count(*) FROM {quote(ref.table)}")
-                if not here and not stored:
+                if ref.table not in self.fed and not stored:
                     note = f"{stage.origin}: {column.name} not checked ({ref.table} not loaded)"
                     report.unchecked_references.append(note)
                     continue
                 ids = _id(table, column.name)
-                # Rows whose target is not in this run, then those not in the warehouse's kept rows
-                # either (compared by pseudonym: the warehouse holds no ids).
+                # Rows whose target is not among this run's ids, then those whose pseudonym is not
+                # in the warehouse either (it holds no ids).
                 self.con.execute(
                     f"CREATE OR REPLACE TEMP TABLE {stage.name}_unmatched AS SELECT _rid, _line, "
                     f"{ids} FROM {stage.name} WHERE {ids} IS NOT NULL"
-                    + (f" AND {ids} NOT IN ({' UNION ALL '.join(here)})" if here else "")
+                    + (f" AND {ids} NOT IN (SELECT id FROM {here})" if here else "")
                 )
                 unmatched = f"{stage.name}_unmatched"
-                if stored:
-                    kept = self._kept_rows(TABLES[ref.table])
+                if stored and scalar(self.con, f"SELECT count(*) FROM {unmatched}"):
                     pseudonym = self.pseudonym(column.name) if column.pseudonym else ids
                     unmatched = (
                         f"(SELECT * FROM {unmatched} WHERE {pseudonym} NOT IN "
-                        f"(SELECT {quote(ref.column)} FROM {kept}))"
+                        f"(SELECT {quote(ref.column)} FROM {quote(ref.table)}))"
                     )
                 reason = f"points at no {ref.table} record"
                 self.con.execute(
@@ -366,17 +428,15 @@ class _Run:
                 )
                 self.con.execute(f"DROP TABLE {stage.name}_unmatched")
 
-    def check_duplicates_across_files(self) -> None:
+    def _check_duplicates_across_files(self, stages: list[Stage]) -> None:
         """Quarantine rows repeating the key of a good row in an earlier file of the same table
         in this run (within one file, ``duplicate_violations`` has already kept the first)."""
-        for i, stage in enumerate(self.stages):
+        for i, stage in enumerate(stages):
             table = TABLES[stage.table]
-            earlier = [s for s in self.stages[:i] if s.table == stage.table]
-            if not table.key or not earlier:
+            if not table.key or not i:
                 continue
-
             keys = [_id(table, k) for k in table.key]
-            for before in earlier:
+            for before in stages[:i]:
                 if any(k not in before.columns or k not in stage.columns for k in table.key):
                     continue
                 match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
@@ -387,15 +447,6 @@ class _Run:
                     f"FROM {stage.name} AS s WHERE EXISTS (SELECT 1 FROM {self._good(before)} "
                     f"AS e WHERE {match})"
                 )
-
-    def load(self, paths: dict[str, Path], report: IngestReport) -> None:
-        """Replace the tables fed by this run, record quarantine and loads (inside a transaction)."""
-        load_id = scalar(self.con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
-        for table_name in dict.fromkeys(s.table for s in self.stages):
-            table = TABLES[table_name]
-            self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table)}")
-        for stage in self.stages:
-            report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
 
     def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
         table = TABLES[stage.table]
@@ -458,6 +509,11 @@ class _Run:
             )
 
 
+def _turn(item: Input) -> str:
+    """The table whose turn stages ``item`` (a CIN census file's first table is people)."""
+    return item.table or "people"
+
+
 def ingest_folder(
     data_dir: Path,
     workspace: Workspace,
@@ -483,21 +539,50 @@ def ingest_folder(
         )
     say = progress or (lambda step: None)
     if not check_only:
-        con = workspace.create().connect()
-    elif workspace.warehouse_path.exists():
-        con = workspace.open().connect()  # everything written is rolled back
-    else:
-        con = duckdb.connect()
-        create_schema(con)
-    # Every file is staged before the one transaction; beyond the limit DuckDB spills to disk.
-    # (Spill files hold staged names and dates of birth: see daeval.warehouse.scratch.)
-    with scratch_folder(None if check_only else workspace.root, "ingest") as spill, con:
-        con.execute(f"SET memory_limit = {literal(memory_limit)}")
-        con.execute(f"SET temp_directory = {literal(str(spill))}")
-        run = _Run(con, key, today or date.today())
-        counter = [0]
-        paths: dict[str, Path] = {}
-        for item in inputs:
+        workspace.create()
+    # The run works on copies of the warehouse and of the linkage staging file in its scratch
+    # folder, which replace the originals only when everything has gone through; staged names
+    # and dates of birth that spill go there too (see daeval.warehouse.scratch).
+    with ExitStack() as stack:
+        scratch = stack.enter_context(
+            scratch_folder(None if check_only else workspace.root, "ingest")
+        )
+        warehouse = stack.enter_context(
+            working_copy(workspace.warehouse_path, scratch, keep=not check_only)
+        )
+        features = None
+        if not check_only:
+            features = stack.enter_context(
+                working_copy(workspace.staging / STAGING_FILE, scratch / "staging")
+            )
+        con = duckdb.connect(str(warehouse))
+        try:
+            create_schema(con)
+            con.execute(f"SET memory_limit = {literal(memory_limit)}")
+            con.execute(f"SET temp_directory = {literal(str(scratch))}")
+            _ingest(con, inputs, report, key, today or date.today(), say, features)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    return report
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
+    inputs: list[Input],
+    report: IngestReport,
+    key: bytes,
+    today: date,
+    say: Progress,
+    features: Path | None,
+) -> None:
+    """Stage, check and load ``inputs`` table after table (see :class:`_Run`)."""
+    run = _Run(con, key, today)
+    load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
+    counter = [0]
+    paths: dict[str, Path] = {}
+    for table in TABLES.values():
+        for item in [i for i in inputs if _turn(i) == table.name]:
             path = item.path
             say(f"reading {path.name}")
             try:
@@ -517,19 +602,11 @@ def ingest_folder(
                 run.forget(path.name)
                 continue
             paths[path.name] = path
-        fed = {s.table for s in run.stages}
-        report.absent_tables = [t for t in TABLES if t not in fed]
-        run.check_references(report)
-        run.check_duplicates_across_files()
-        con.execute("BEGIN TRANSACTION")
-        try:
-            say("loading")
-            run.load(paths, report)
-            con.execute("ROLLBACK" if check_only else "COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        if not check_only:
-            say("linkage features")
-            run.write_linkage_features(workspace.staging)
-    return report
+        if any(s.table == table.name for s in run.stages):
+            say(f"loading {table.name}")
+            run.load_table(table, load_id, paths, report, features)
+    report.absent_tables = [t for t in TABLES if t not in run.fed]
+    # Files are reported in the folder's order, whatever the order of loading.
+    place = {i.path.name: n for n, i in enumerate(inputs)}
+    report.loads.sort(key=lambda f: place[f.file_name])
+    report.refused.sort(key=lambda r: place.get(r.file_name, -1))  # declared but missing first

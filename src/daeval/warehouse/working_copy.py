@@ -1,0 +1,52 @@
+"""Changing a DuckDB file all at once: work on a copy, then put the copy in its place.
+
+Ingest writes table after table, each in its own statements, so a file that cannot be read can
+fail without undoing the others. The warehouse must still change all at once or not at all: the
+work is done on a copy in the run's scratch folder, which replaces the original (an atomic rename
+on the same file system) only when the run succeeds. A failed run leaves the copy behind in its
+scratch folder, and a killed one too, until the next run removes that folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+
+def _settle(path: Path) -> None:
+    """Fold the write-ahead log of a closed DuckDB file into the file itself."""
+    if Path(f"{path}.wal").exists():
+        duckdb.connect(str(path)).close()
+
+
+@contextmanager
+def working_copy(path: Path, folder: Path, keep: bool = True) -> Iterator[Path]:
+    """A copy of the DuckDB file ``path`` in ``folder`` (a new file's path when ``path`` does not
+    exist), which replaces ``path`` when the block ends without error and ``keep`` is true.
+
+    The original is held open while the block runs, so no other process writes to it meanwhile.
+    Every connection to the copy must be closed before the block ends.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / path.name
+    guard = None
+    try:
+        if path.exists():
+            guard = duckdb.connect(str(path))
+            guard.execute("CHECKPOINT")
+            # Copied by another process: closing a file descriptor of the original here would
+            # drop the lock the guard holds on it (POSIX record locks belong to the process).
+            subprocess.run(["cp", "-p", str(path), str(copy)], check=True)
+        yield copy
+        if keep and copy.exists():
+            _settle(copy)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(copy, path)
+    finally:
+        if guard is not None:
+            guard.close()
