@@ -333,7 +333,12 @@ def pandas_side(warehouse: str, as_of: date) -> tuple[float, list[Row]]:
     con = duckdb.connect(warehouse, read_only=True)
 
     def table(name: str, *columns: str) -> pd.DataFrame:
-        return con.sql(f"SELECT {', '.join(columns)} FROM {name}").df()
+        # Pseudonyms (UUIDs) are read as text: pandas would hold UUIDs as Python objects.
+        types = dict(
+            con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {name})").fetchall()
+        )
+        select = [f"CAST({c} AS VARCHAR) AS {c}" if types[c] == "UUID" else c for c in columns]
+        return con.sql(f"SELECT {', '.join(select)} FROM {name}").df()
 
     links = table("person_links", "source_a", "person_id_a", "source_b", "person_id_b")
     people = table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 
 import duckdb
 import pyarrow as pa
@@ -17,9 +18,12 @@ from daeval.privacy.pseudonyms import FUNCTION, hmac_sql, register_pseudonyms
 KEY = b"k" * 40
 
 
-def expected(key: bytes, messages: list[str | None]) -> list[str | None]:
+def expected(key: bytes, messages: list[str | None]) -> list[uuid.UUID | None]:
+    """The pseudonyms: HMAC-SHA256's first 16 bytes."""
     return [
-        None if m is None else hmac.new(key, m.encode(), hashlib.sha256).hexdigest()
+        None
+        if m is None
+        else uuid.UUID(bytes=hmac.new(key, m.encode(), hashlib.sha256).digest()[:16])
         for m in messages
     ]
 

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import os
+import uuid
 
 import duckdb
 import pytest
@@ -12,9 +13,11 @@ from daeval.privacy.pseudonyms import pseudonym, pseudonym_sql
 KEY = b"k" * 32
 
 
-def test_pseudonym_is_rfc2104_hmac_sha256_of_namespace_and_id():
-    expected = hmac.new(KEY, b"police\x1fP123", hashlib.sha256).hexdigest()
+def test_pseudonym_is_rfc2104_hmac_sha256_of_namespace_and_id_cut_to_128_bits():
+    digest = hmac.new(KEY, b"police\x1fP123", hashlib.sha256).hexdigest()
+    expected = uuid.UUID(digest[:32])
     assert pseudonym(KEY, "police", "P123") == expected
+    assert str(expected).replace("-", "") == digest[:32]
     assert pseudonym(KEY, "csc", "P123") != expected
     assert pseudonym(b"j" * 32, "police", "P123") != expected
 

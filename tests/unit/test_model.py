@@ -51,6 +51,23 @@ def test_the_ddl_creates_every_table_in_duckdb_without_direct_identifiers():
     assert tuple(measures) == MEASURES_COLUMNS
 
 
+# Columns holding an id of a person or of a record (which can hold a person's id), by name.
+IDS = {
+    "person_id", "person_id_a", "person_id_b", "notification_id", "victim_id", "perpetrator_id",
+    "child_id", "referral_id", "assessment_id", "plan_id", "episode_id", "family_id",
+    "response_id",
+}  # fmt: skip
+
+
+def test_every_id_column_holds_a_pseudonym_as_a_uuid_and_no_other_does():
+    con = duckdb.connect()
+    for ddl in schema_sql():
+        con.execute(ddl)
+    for name in CONTRACT:
+        for column, sql_type, *_ in con.sql(f"DESCRIBE {name}").fetchall():
+            assert (sql_type == "UUID") == (column in IDS), (name, column, sql_type)
+
+
 def test_direct_identifiers_are_all_declared_for_minimisation():
     for name in ("first_name", "last_name", "date_of_birth", "postcode"):
         assert TABLES["people"].column(name).identifier is not None

@@ -24,7 +24,7 @@ STAGING_FILE = "linkage.duckdb"
 
 FEATURES_DDL = """CREATE TABLE IF NOT EXISTS linkage_features (
   source VARCHAR NOT NULL,
-  person_id VARCHAR NOT NULL,
+  person_id UUID NOT NULL,
   first_name VARCHAR,
   last_name VARCHAR,
   first_name_soundex VARCHAR,
@@ -37,7 +37,7 @@ FEATURES_DDL = """CREATE TABLE IF NOT EXISTS linkage_features (
 )"""
 ADDRESSES_DDL = """CREATE TABLE IF NOT EXISTS linkage_addresses (
   source VARCHAR NOT NULL,
-  person_id VARCHAR NOT NULL,
+  person_id UUID NOT NULL,
   postcode VARCHAR NOT NULL
 )"""
 """Every full postcode of the address histories, for linkage only."""

@@ -54,7 +54,9 @@ def address_moves(
     """
     last_index = as_of - timedelta(days=window_days)
     complete = events.filter(events.notification_date <= last_index)
-    complete = complete.mutate(event_id=complete.notification_id.concat("|", complete.child_key))
+    complete = complete.mutate(
+        event_id=complete.notification_id.cast("string").concat("|", complete.child_key)
+    )
     moves = _moves(addresses)
     gap = moves.move_date.delta(complete.notification_date, unit="day")
     in_window = complete.join(

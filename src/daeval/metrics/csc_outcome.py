@@ -64,7 +64,9 @@ def csc_outcome_within_window(
     """
     last_index = as_of - timedelta(days=window_days)
     complete = events.filter(events.notification_date <= last_index)
-    complete = complete.mutate(event_id=complete.notification_id.concat("|", complete.child_key))
+    complete = complete.mutate(
+        event_id=complete.notification_id.cast("string").concat("|", complete.child_key)
+    )
     later = found.select(
         found_key=found.child_key, outcome_date=found.outcome_date, outcome=found.category
     )

@@ -116,7 +116,16 @@ def _export(warehouse_path: Path, tables: list[str], folder: Path) -> dict[str, 
                 )
             target = folder / f"{len(files)}.parquet"
             path = str(target).replace("'", "''")
-            con.execute(f"COPY (SELECT * FROM {_quoted(name)}) TO '{path}' (FORMAT parquet)")
+            # Spark has no UUID type: pseudonyms travel as their text.
+            uuids = [
+                f"CAST({_quoted(c)} AS VARCHAR) AS {_quoted(c)}"
+                for c, sql_type, *_ in con.execute(f"DESCRIBE {_quoted(name)}").fetchall()
+                if sql_type == "UUID"
+            ]
+            columns = f"* REPLACE ({', '.join(uuids)})" if uuids else "*"
+            con.execute(
+                f"COPY (SELECT {columns} FROM {_quoted(name)}) TO '{path}' (FORMAT parquet)"
+            )
             files[name] = target
     return files
 

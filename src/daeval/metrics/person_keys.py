@@ -11,8 +11,9 @@ import ibis
 import ibis.expr.types as ir
 
 
-def _record_id(source: ir.StringValue, person_id: ir.StringValue) -> ir.StringValue:
-    return source.concat(":", person_id)
+def _record_id(source: ir.StringValue, person_id: ir.Value) -> ir.StringValue:
+    """``source:person_id``, the pseudonym (a UUID in the warehouse) in its text form."""
+    return source.concat(":", person_id.cast("string"))
 
 
 def has_person_keys(con: ibis.BaseBackend) -> bool:

@@ -14,7 +14,13 @@ SQL_TYPES = {
 }
 
 
+PSEUDONYM_TYPE = "UUID"
+"""A pseudonym is 128 bits (see daeval.privacy.pseudonyms), stored as DuckDB's UUID."""
+
+
 def warehouse_type(column: Column) -> str:
+    if column.pseudonym is not None:
+        return PSEUDONYM_TYPE
     if column.identifier is Identifier.YEAR_MONTH:
         return "DATE"
     return SQL_TYPES[column.kind]
@@ -67,7 +73,7 @@ def schema_sql() -> list[str]:
 LINKAGE_DDL = (
     """CREATE TABLE IF NOT EXISTS person_keys (
   source VARCHAR NOT NULL,
-  person_id VARCHAR NOT NULL,
+  person_id UUID NOT NULL,
   person_key VARCHAR NOT NULL,
   run_id BIGINT NOT NULL
 )""",

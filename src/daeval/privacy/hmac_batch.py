@@ -23,9 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from daeval.privacy.pseudonyms import key_pads
+from daeval.privacy.pseudonyms import DIGEST_BYTES, key_pads
 
-DIGEST_HEX = 64
 _INITIAL = (
     0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19,
 )  # fmt: skip
@@ -42,7 +41,6 @@ _CHECK = [
     "é" * 40,
 ]
 
-_HEXDIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 Hasher = Callable[[pa.Array], pa.Array]
 
 
@@ -75,7 +73,7 @@ def _one_block(state, block):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(nogil=True, cache=True)
-def _many(offsets, data, inner, outer, hexdigits, out):  # type: ignore[no-untyped-def]
+def _many(offsets, data, inner, outer, out):  # type: ignore[no-untyped-def]
     context = np.zeros(32, np.uint32)
     block = np.zeros(64, np.uint8)
     for i in range(offsets.shape[0] - 1):
@@ -116,13 +114,15 @@ def _many(offsets, data, inner, outer, hexdigits, out):  # type: ignore[no-untyp
         for j in range(8):
             context[j] = outer[j]
         _transform(context.ctypes.data, block.ctypes.data)
-        for j in range(8):
+        for j in range(4):  # the first 128 bits of the digest, big-endian
             v = context[j]
-            for k in range(8):
-                out[i * 64 + j * 8 + k] = hexdigits[(v >> (28 - 4 * k)) & 0xF]
+            out[i * 16 + 4 * j] = (v >> 24) & 0xFF
+            out[i * 16 + 4 * j + 1] = (v >> 16) & 0xFF
+            out[i * 16 + 4 * j + 2] = (v >> 8) & 0xFF
+            out[i * 16 + 4 * j + 3] = v & 0xFF
 
 
-def _hex_digests(
+def _digests(
     many: Callable[..., None], inner: np.ndarray, outer: np.ndarray, messages: pa.Array
 ) -> pa.Array:
     if isinstance(messages, pa.ChunkedArray):
@@ -135,22 +135,20 @@ def _hex_digests(
     data = (
         np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(1, np.uint8)
     )
-    out = np.empty(n * DIGEST_HEX, np.uint8)
-    many(offsets, data, inner, outer, _HEXDIGITS, out)
-    digests = pa.Array.from_buffers(
-        pa.large_string(),
-        n,
-        [None, pa.py_buffer(np.arange(0, (n + 1) * DIGEST_HEX, DIGEST_HEX, dtype=np.int64)),
-         pa.py_buffer(out)],
-    )  # fmt: skip
+    out = np.empty(n * DIGEST_BYTES, np.uint8)
+    many(offsets, data, inner, outer, out)
+    digests = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(DIGEST_BYTES), n, [None, pa.py_buffer(out)]
+    )
     if messages.null_count:
         digests = pc.if_else(pc.is_valid(messages), digests, None)
-    return digests.cast(pa.string())
+    return pa.ExtensionArray.from_storage(pa.uuid(), digests)
 
 
 def batch_hmac(key: bytes) -> Hasher | None:
-    """A function giving the hex HMAC-SHA256 under ``key`` of each UTF-8 string of an Arrow array
-    (null for null), or None when the compiled path is not available here."""
+    """A function giving the pseudonym (the first 128 bits of HMAC-SHA256 under ``key``, as an
+    Arrow UUID) of each UTF-8 string of an Arrow array (null for null), or None when the compiled
+    path is not available here."""
     if _transform is None:
         return None
     initial = np.array(_INITIAL, np.uint32)
@@ -159,9 +157,11 @@ def batch_hmac(key: bytes) -> Hasher | None:
     outer = _one_block(initial, np.frombuffer(outer_pad, np.uint8).copy())
 
     def hasher(messages: pa.Array) -> pa.Array:
-        return _hex_digests(_many, inner, outer, messages)
+        return _digests(_many, inner, outer, messages)
 
-    expected = [hmac.new(key, m.encode(), hashlib.sha256).hexdigest() for m in _CHECK]
-    if hasher(pa.array(_CHECK)).to_pylist() != expected:  # pragma: no cover - a broken library
+    expected = [hmac.new(key, m.encode(), hashlib.sha256).digest()[:DIGEST_BYTES] for m in _CHECK]
+    if (
+        hasher(pa.array(_CHECK)).storage.to_pylist() != expected
+    ):  # pragma: no cover - a broken library
         return None
     return hasher

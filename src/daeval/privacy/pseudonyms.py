@@ -1,7 +1,9 @@
 """Keyed pseudonyms: HMAC-SHA256 of an id within its namespace, under the project key.
 
 The message is ``namespace``, a unit separator (0x1F), then the id, as UTF-8; the pseudonym is
-the hex digest. Inside DuckDB the same HMAC (RFC 2104) is computed without a Python loop, in one of
+the first 128 bits of the digest (a truncation RFC 2104, section 5, and NIST SP 800-107 allow),
+held as a UUID: 16 bytes of fixed width, which DuckDB stores, compares and joins far faster than
+text. Two of a billion ids share a pseudonym with odds below 1 in 10^20. Inside DuckDB the same HMAC (RFC 2104) is computed without a Python loop, in one of
 two ways giving the same values: as SQL over DuckDB's ``sha256``, or, for many rows, as a
 function registered on the connection that hashes whole batches with compiled code
 (``daeval.privacy.hmac_batch``), several times faster.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 
 import duckdb
 
@@ -21,8 +24,13 @@ FUNCTION = "daeval_pseudonym"
 """Name of the registered function (one message -> its pseudonym) on a connection."""
 
 
-def pseudonym(key: bytes, namespace: str, identifier: str) -> str:
-    return hmac.new(key, f"{namespace}{SEPARATOR}{identifier}".encode(), hashlib.sha256).hexdigest()
+DIGEST_BYTES = 16
+"""Bytes of the HMAC kept as the pseudonym."""
+
+
+def pseudonym(key: bytes, namespace: str, identifier: str) -> uuid.UUID:
+    message = f"{namespace}{SEPARATOR}{identifier}".encode()
+    return uuid.UUID(bytes=hmac.new(key, message, hashlib.sha256).digest()[:DIGEST_BYTES])
 
 
 def key_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -43,11 +51,11 @@ def message_sql(namespace_sql: str, identifier_sql: str) -> str:
 
 
 def hmac_sql(key: bytes, message: str) -> str:
-    """DuckDB SQL for the hex HMAC-SHA256 of a SQL text expression (NULL gives NULL)."""
+    """DuckDB SQL for the pseudonym (a UUID) of a SQL text expression (NULL gives NULL)."""
     inner, outer = key_pads(key)
+    digest = f"sha256({_blob(outer)} || unhex(sha256({_blob(inner)} || encode({message}))))"
     return (
-        f"CASE WHEN {message} IS NOT NULL THEN "
-        f"sha256({_blob(outer)} || unhex(sha256({_blob(inner)} || encode({message})))) END"
+        f"CASE WHEN {message} IS NOT NULL THEN CAST(left({digest}, {2 * DIGEST_BYTES}) AS UUID) END"
     )
 
 
@@ -73,5 +81,5 @@ def register_pseudonyms(con: duckdb.DuckDBPyConnection, key: bytes) -> bool:
         con.remove_function(FUNCTION)
     except duckdb.InvalidInputException:
         pass
-    con.create_function(FUNCTION, hasher, ["varchar"], "varchar", type=PythonUDFType.ARROW)
+    con.create_function(FUNCTION, hasher, ["varchar"], "uuid", type=PythonUDFType.ARROW)
     return True

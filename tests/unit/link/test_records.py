@@ -8,18 +8,22 @@ import duckdb
 
 from daeval.link.records import stage_records
 
+# Pseudonyms as the warehouse holds them (UUIDs), for person ids "a" and "b".
+A = "00000000-0000-0000-0000-00000000000a"
+B = "00000000-0000-0000-0000-00000000000b"
+
 
 def _warehouse(path: Path) -> None:
     with duckdb.connect(str(path)) as wh:
-        wh.execute("CREATE TABLE people (source VARCHAR, person_id VARCHAR)")
-        wh.execute("INSERT INTO people VALUES ('csc', 'a'), ('police', 'b')")
+        wh.execute("CREATE TABLE people (source VARCHAR, person_id UUID)")
+        wh.execute(f"INSERT INTO people VALUES ('csc', '{A}'), ('police', '{B}')")
         wh.execute(
-            "CREATE TABLE addresses (source VARCHAR, person_id VARCHAR, postcode_sector VARCHAR)"
+            "CREATE TABLE addresses (source VARCHAR, person_id UUID, postcode_sector VARCHAR)"
         )
-        wh.execute("INSERT INTO addresses VALUES ('csc', 'a', 'FY8 1')")
+        wh.execute(f"INSERT INTO addresses VALUES ('csc', '{A}', 'FY8 1')")
         wh.execute(
-            "CREATE TABLE person_links (source_a VARCHAR, person_id_a VARCHAR, "
-            "source_b VARCHAR, person_id_b VARCHAR)"
+            "CREATE TABLE person_links (source_a VARCHAR, person_id_a UUID, "
+            "source_b VARCHAR, person_id_b UUID)"
         )
 
 
@@ -29,13 +33,13 @@ def test_a_staging_file_from_an_earlier_version_still_links(tmp_path: Path) -> N
     with duckdb.connect(str(tmp_path / "st" / "linkage.duckdb")) as st:
         # No full postcode and no address history: as an earlier ingest wrote it.
         st.execute(
-            "CREATE TABLE linkage_features (source VARCHAR, person_id VARCHAR, first_name VARCHAR, "
+            "CREATE TABLE linkage_features (source VARCHAR, person_id UUID, first_name VARCHAR, "
             "last_name VARCHAR, first_name_soundex VARCHAR, last_name_soundex VARCHAR, "
             "birth_year_month VARCHAR, birth_day INTEGER, sex VARCHAR, postcode_sector VARCHAR)"
         )
         st.execute(
             "INSERT INTO linkage_features VALUES "
-            "('csc', 'a', 'AMY', 'SMITH', 'A500', 'S530', '2010-01', 1, 'F', 'FY1 2')"
+            f"('csc', '{A}', 'AMY', 'SMITH', 'A500', 'S530', '2010-01', 1, 'F', 'FY1 2')"
         )
     con = duckdb.connect()
     counts = stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
@@ -48,8 +52,8 @@ def test_a_staging_file_from_an_earlier_version_still_links(tmp_path: Path) -> N
         "ORDER BY 1"
     ).fetchall()
     assert rows == [
-        ("csc:a", None, [], ["FY1 2", "FY8 1"], ["AMY"]),
-        ("police:b", None, [], [], None),
+        (f"csc:{A}", None, [], ["FY1 2", "FY8 1"], ["AMY"]),
+        (f"police:{B}", None, [], [], None),
     ]
 
 
@@ -62,16 +66,16 @@ def test_full_postcodes_join_the_current_one_and_the_history(tmp_path: Path) -> 
         st.execute(FEATURES_DDL)
         st.execute(ADDRESSES_DDL)
         st.execute(
-            "INSERT INTO linkage_features VALUES ('csc', 'a', 'AMY', 'SMITH', 'A500', 'S530', "
+            f"INSERT INTO linkage_features VALUES ('csc', '{A}', 'AMY', 'SMITH', 'A500', 'S530', "
             "'2010-01', 1, 'F', 'FY1 2', 'FY1 2AB')"
         )
         st.execute(
-            "INSERT INTO linkage_addresses VALUES ('csc', 'a', 'FY8 1XY'), ('csc', 'a', 'FY1 2AB')"
+            f"INSERT INTO linkage_addresses VALUES ('csc', '{A}', 'FY8 1XY'), ('csc', '{A}', 'FY1 2AB')"
         )
     con = duckdb.connect()
     stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
     assert con.execute(
-        "SELECT postcode, postcodes FROM records WHERE record_id = 'csc:a'"
+        f"SELECT postcode, postcodes FROM records WHERE record_id = 'csc:{A}'"
     ).fetchone() == (
         "FY1 2AB",
         ["FY1 2AB", "FY8 1XY"],

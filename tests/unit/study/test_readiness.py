@@ -94,7 +94,7 @@ def test_data_availability_reads_what_loaded(tmp_path):
             "INSERT INTO loads VALUES (1, 'csc_referrals', 'referrals.csv', 'x', 10, 9, 1, NULL)"
         )
         con.execute(
-            "INSERT INTO measure_responses VALUES ('r1', 'service:s1', 'p', 'GAD7', 'baseline', "
+            "INSERT INTO measure_responses VALUES (uuid(), 'service:s1', uuid(), 'GAD7', 'baseline', "
             "DATE '2023-01-01', 'self', 'gad7_1', 2)"
         )
     loaded = loaded_from(workspace.warehouse_path)
