@@ -485,3 +485,53 @@ def test_a_key_repeated_in_a_second_file_of_the_same_table_is_quarantined(tmp_pa
     assert con.sql("SELECT file_name, line, rule, reason FROM quarantine").fetchall() == [
         ("second.csv", 1, "duplicate_key", "repeats the key (referral_id) of a row in first.csv")
     ]
+
+
+@pytest.mark.parametrize("parallel_reader", [True, False])
+def test_a_row_with_many_more_values_than_the_header_is_quarantined(tmp_path, parallel_reader):
+    data = tmp_path / "data"
+    data.mkdir()
+    extra = ",".join(f"x{i}" for i in range(30))
+    # A quoted line break makes DuckDB's parallel reader give up; the one-thread reader follows.
+    first = "r1,c1,900,2020-01-05" if parallel_reader else '"r\n1",c1,900,2020-01-05'
+    (data / "csc_referrals.csv").write_text(
+        "referral_id,child_id,la_code,referral_date\n"
+        f"{first}\nr2,c1,900,2020-02-05,{extra}\nr3,c2,900,2020-03-05,y\n",
+        encoding="utf-8",
+    )
+    report = ingest(data, Workspace(tmp_path / "ws"))
+    [load] = report.loads
+    assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (3, 1, 2)
+    con = duckdb.connect(str(tmp_path / "ws" / "warehouse.duckdb"), read_only=True)
+    assert con.sql("SELECT line, rule, reason FROM quarantine ORDER BY 1").fetchall() == [
+        (2, "reader", "the row has more values than the header has columns"),
+        (3, "reader", "the row has more values than the header has columns"),
+    ]
+
+
+def test_a_warehouse_another_process_is_writing_to_is_named_and_left_alone(folder, tmp_path):
+    import subprocess
+    import sys
+
+    from daeval.errors import WorkspaceError
+
+    ws = Workspace(tmp_path / "ws")
+    ingest(folder, ws)
+    before = contents(ws.warehouse_path)
+    hold = (
+        "import duckdb, sys, time\n"
+        "con = duckdb.connect(sys.argv[1])\n"
+        "print('holding', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(ws.warehouse_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(WorkspaceError, match=rf"in use by .* \(process {holder.pid}\)"):
+            ingest(folder, ws)
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert contents(ws.warehouse_path) == before

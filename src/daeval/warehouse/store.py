@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,21 @@ def attached_transaction(con: duckdb.DuckDBPyConnection, path: Path, alias: str)
         con.execute(f"DETACH {alias}")
 
 
+def connect_file(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB file ``path``; a file another process is writing to is named
+    with that process, instead of DuckDB's error."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        holder = re.search(r"\(PID (\d+)\)", str(exc))
+        by = f" (process {holder.group(1)})" if holder else ""
+        raise WorkspaceError(
+            f"{path}: in use by another daeval or DuckDB process{by}; try again when it has finished"
+        ) from None
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
     """The single value a query returns (the whole result is read, as DuckDB 2 requires)."""
     rows = con.execute(sql).fetchall()
@@ -120,7 +136,7 @@ class Warehouse:
         self.path = path
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.path), read_only=read_only)
+        return connect_file(self.path, read_only)
 
     def create_schema(self) -> None:
         with self.connect() as con:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from daeval.warehouse.store import connect_file
+
 
 def _settle(path: Path) -> None:
     """Fold the write-ahead log of a closed DuckDB file into the file itself."""
@@ -37,7 +39,7 @@ def working_copy(path: Path, folder: Path, keep: bool = True) -> Iterator[Path]:
     guard = None
     try:
         if path.exists():
-            guard = duckdb.connect(str(path))
+            guard = connect_file(path)
             guard.execute("CHECKPOINT")
             # Copied by another process: closing a file descriptor of the original here would
             # drop the lock the guard holds on it (POSIX record locks belong to the process).
