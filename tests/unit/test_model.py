@@ -118,3 +118,12 @@ def test_timepoint_pattern():
 def test_the_committed_reference_page_is_generated_from_the_model():
     page = (ROOT / "docs" / "reference" / "model.md").read_text(encoding="utf-8")
     assert page == render(), "run `make docs` to regenerate docs/reference/model.md"
+
+
+def test_every_table_comes_after_the_tables_it_points_at():
+    # Ingest loads tables in this order and checks references against tables already loaded.
+    order = list(TABLES)
+    for name, table in TABLES.items():
+        for column in table.columns:
+            if column.references is not None:
+                assert order.index(column.references.table) < order.index(name), (name, column)

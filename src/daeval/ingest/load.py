@@ -1,8 +1,9 @@
 """The front door: stage every input file, check it, pseudonymise it, load good rows, quarantine bad ones.
 
 Every input row is accounted for: rows read = rows loaded + rows quarantined, per file. A file that
-cannot be used at all is refused with its reason while the others load. All changes to the
-warehouse happen in one transaction, so a failure or a killed process leaves it as it was.
+cannot be used at all is refused with its reason while the others load. The run changes a working
+copy of the warehouse (``daeval.warehouse.working_copy``) that takes its place only when the run
+has gone through, so a failure or a killed process leaves the warehouse as it was.
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import ibis
 
 from daeval.errors import DaevalError, MissingDataError
+from daeval.warehouse.store import connect_file
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -105,7 +105,7 @@ def _quoted(name: str) -> str:
 def _export(warehouse_path: Path, tables: list[str], folder: Path) -> dict[str, Path]:
     """Each table of the warehouse as a Parquet file in ``folder``."""
     files: dict[str, Path] = {}
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with connect_file(warehouse_path, read_only=True) as con:
         present = {
             row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
@@ -145,6 +145,7 @@ def measure_backend(
     one, stopped again on leaving) with each table copied to Parquet in a temporary folder.
     """
     if engine == "duckdb":
+        connect_file(warehouse_path, read_only=True).close()  # a clear error if another holds it
         con = ibis.duckdb.connect(str(warehouse_path), read_only=True)
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
         con.raw_sql("SET preserve_insertion_order = false")

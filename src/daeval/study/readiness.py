@@ -66,9 +66,9 @@ def loaded_from(warehouse_path: Path) -> Loaded | None:
     """What has loaded into the workspace's warehouse, or None when there is none."""
     if not warehouse_path.exists():
         return None
-    import duckdb
+    from daeval.warehouse.store import connect_file
 
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with connect_file(warehouse_path, read_only=True) as con:
         loads = con.execute(
             "SELECT table_name, file_name, rows_loaded FROM loads "
             "QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY load_id DESC) = 1"
