@@ -3,9 +3,11 @@
 The message is ``namespace``, a unit separator (0x1F), then the id, as UTF-8; the pseudonym is
 the first 128 bits of the digest (a truncation RFC 2104, section 5, and NIST SP 800-107 allow),
 held as a UUID: 16 bytes of fixed width, which DuckDB stores, compares and joins far faster than
-text. Two of a billion ids share a pseudonym with odds below 1 in 10^20. Inside DuckDB the same HMAC (RFC 2104) is computed without a Python loop, in one of
-two ways giving the same values: as SQL over DuckDB's ``sha256``, or, for many rows, as a
-function registered on the connection that hashes whole batches with compiled code
+text. Two of a billion ids share a pseudonym with odds below 1 in 10^20.
+
+Inside DuckDB the same HMAC (RFC 2104) is computed without a Python loop, in one of two ways
+giving the same values: as SQL over DuckDB's ``sha256``, or, for many rows, as a function
+registered on the connection that hashes whole batches with compiled code
 (``daeval.privacy.hmac_batch``), several times faster.
 """
 

@@ -3,8 +3,8 @@
 Ingest writes table after table, each in its own statements, so a file that cannot be read can
 fail without undoing the others. The warehouse must still change all at once or not at all: the
 work is done on a copy in the run's scratch folder, which replaces the original (an atomic rename
-on the same file system) only when the run succeeds. A failed run leaves the copy behind in its
-scratch folder, and a killed one too, until the next run removes that folder.
+on the same file system) only when the run succeeds. A failed run's copy goes with its scratch
+folder; a killed run's stays there until the next run removes the folder.
 """
 
 from __future__ import annotations
