@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from daeval.ingest.load import IngestReport
+from daeval.ingest.inputs import IngestReport
 from daeval.link.quality import WEIGHT_BIN
 from daeval.link.run import LinkReport
 

@@ -11,13 +11,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from daeval.errors import UnusableFileError
+from daeval.ingest.inputs import (
+    FileLoad,
+    IngestReport,
+    Input,
+    RefusedFile,
+    find_inputs,
+)
 from daeval.ingest.linkage_features import (
     STAGING_FILE,
     addresses_select,
@@ -42,7 +49,6 @@ from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, create_schema, scalar
 from daeval.warehouse.working_copy import working_copy
 
-TABULAR = (".csv", ".parquet", ".xlsx")
 DEFAULT_MEMORY_LIMIT = "4GB"
 """DuckDB's memory for one ingest; staged files beyond it spill to a temporary folder."""
 FAST_PSEUDONYMS_FROM = 200_000
@@ -53,95 +59,12 @@ MESSAGE = "_m_"
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class FileLoad:
-    table: str
-    file_name: str
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    extra_columns: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RefusedFile:
-    file_name: str
-    reason: str
-
-
-@dataclass
-class IngestReport:
-    loads: list[FileLoad] = field(default_factory=list)
-    refused: list[RefusedFile] = field(default_factory=list)
-    ignored_files: list[str] = field(default_factory=list)
-    absent_tables: list[str] = field(default_factory=list)
-    unchecked_references: list[str] = field(default_factory=list)
-    checked_only: bool = False
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class Input:
-    """An input file: the table it feeds (None for a CIN census file) and its declared mapping."""
-
-    path: Path
-    table: str | None
-    source: DataSource | RedcapSource | None = None
-
-
-def find_inputs(
-    data_dir: Path,
-    sources: list[DataSource | RedcapSource] = (),  # type: ignore[assignment]
-) -> tuple[list[Input], list[str], list[RefusedFile]]:
-    """The input files of ``data_dir``, the names of files ignored, and declared files missing.
-
-    Files declared in the study's data sources are read as declared; the others are recognised
-    by name (``<table>.csv|.parquet|.xlsx``, any ``.xml`` as a CIN census file).
-    """
-    if not data_dir.is_dir():
-        raise UnusableFileError(f"{data_dir}: not a folder")
-    inputs: list[Input] = []
-    missing: list[RefusedFile] = []
-    claimed: set[str] = set()
-    for source in sources:
-        names = (
-            [source.records, source.dictionary]
-            if isinstance(source, RedcapSource)
-            else [source.file]
-        )
-        absent = [n for n in names if not (data_dir / n).is_file()]
-        if absent:
-            missing.append(
-                RefusedFile(absent[0], f"{absent[0]}: declared in study.yaml but not in {data_dir}")
-            )
-            continue
-        claimed.update(names)
-        table = "measure_responses" if isinstance(source, RedcapSource) else source.table
-        inputs.append(Input(data_dir / names[0], table, source))
-    ignored: list[str] = []
-    seen: dict[str, str] = {}
-    for path in sorted(p for p in data_dir.iterdir() if p.is_file() and p.name not in claimed):
-        stem, suffix = path.stem.lower(), path.suffix.lower()
-        if suffix == ".xml":
-            inputs.append(Input(path, None))
-        elif suffix in TABULAR and stem in TABLES:
-            if stem in seen:
-                raise UnusableFileError(
-                    f"{path.name}: table {stem} is given twice ({seen[stem]} and {path.name}); "
-                    "keep one"
-                )
-            seen[stem] = path.name
-            inputs.append(Input(path, stem))
-        else:
-            ignored.append(path.name)
-    return inputs, ignored, missing
 
 
 def _stage_input(con: duckdb.DuckDBPyConnection, item: Input, counter: list[int]) -> list[Stage]:
