@@ -15,6 +15,8 @@ CASES = [
     ("M1 1AE", "M1 1"),
     ("  b33 8th ", "B33 8"),
     ("CR2 6XH", "CR2 6"),
+    ("ec1a\t 1bb", "EC1A 1"),
+    ("W1A0AX", "W1A 0"),
     ("FY1", None),
     ("not a postcode", None),
     ("", None),
@@ -34,7 +36,10 @@ def test_the_sql_form_agrees_with_the_python_form():
     assert [g[0] for g in got] == [sector for _, sector in CASES]
 
 
-FULL = ["FY1 2AB", "FY1 2AB", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", None, None, None]
+FULL = [
+    "FY1 2AB", "FY1 2AB", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "EC1A 1BB", "W1A 0AX",
+    None, None, None,
+]  # fmt: skip
 
 
 def test_the_full_postcode_for_linkage_is_written_one_way():

@@ -119,9 +119,5 @@ def write_features(
         if sources:
             marks = ", ".join("?" for _ in sources)
             con.execute(f"DELETE FROM {target} WHERE source IN ({marks})", sources)
-        # The file lives only until linkage: time matters more than its size. (After a failed
-        # statement the transaction only takes ROLLBACK, so the setting is reset on success.)
-        con.execute("SET disabled_compression_methods = 'dict_fsst'")
         for select in selects:
             con.execute(f"INSERT INTO {target} {select}")
-        con.execute("RESET disabled_compression_methods")

@@ -213,12 +213,14 @@ def duplicate_violations(stage: str, table: Table) -> str | None:
     named = ", ".join(f"{cell(k)} AS {n}" for k, n in zip(table.key, keys, strict=True))
     match = " AND ".join(f"s.{n} IS NOT DISTINCT FROM d.{n}" for n in keys)
     hashed = f"hash({', '.join(cell(k) for k in table.key)})"
-    # Most keys are unique: rows are first grouped by a hash of their key, a number, and only
-    # rows whose hash repeats are grouped by the key itself (so two keys sharing a hash are
-    # still told apart).
+    # Most keys are unique: the hashes of the keys, numbers, are sorted and a hash equal to the
+    # one before it marks a possible repeat (sorting millions of numbers is several times faster
+    # than grouping them); only rows whose hash repeats are grouped by the key itself, so two
+    # keys sharing a hash are still told apart.
     return (
-        f"SELECT * FROM (WITH repeated AS (SELECT {hashed} AS h FROM {stage} GROUP BY 1 "
-        f"HAVING count(*) > 1), candidates AS (SELECT _rid, _line, {named} FROM {stage} "
+        f"SELECT * FROM (WITH repeated AS (SELECT DISTINCT h FROM (SELECT h, lag(h) OVER "
+        f"(ORDER BY h) AS before FROM (SELECT {hashed} AS h FROM {stage})) WHERE h = before), "
+        f"candidates AS (SELECT _rid, _line, {named} FROM {stage} "
         f"WHERE {hashed} IN (SELECT h FROM repeated)), firsts AS (SELECT {', '.join(keys)}, "
         "min(_rid) AS first FROM candidates GROUP BY ALL HAVING count(*) > 1) "
         f"SELECT s._rid, s._line, {literal(table.key[-1])} AS column_name, "

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import re
 
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])[A-Z]{2}$")
+_SPACE = r"[ \t\n\r\f]*"
+POSTCODE_PATTERN = rf"^{_SPACE}([A-Z]{{1,2}}[0-9][A-Z0-9]?){_SPACE}([0-9][A-Z]{{2}}){_SPACE}$"
+"""A whole postcode in capitals: the outward code, then the inward code (a digit and two
+letters), with or without white space around or between them. The same pattern serves Python
+and DuckDB (RE2), so both forms read a postcode alike."""
+_POSTCODE = re.compile(POSTCODE_PATTERN)
 
 
 def postcode_sector(postcode: str | None) -> str | None:
     """The postcode sector ('FY1 2AB' -> 'FY1 2'), or None when the text is not a full postcode."""
     if postcode is None:
         return None
-    match = _POSTCODE.match(re.sub(r"\s+", "", postcode.upper()))
-    return f"{match.group(1)} {match.group(2)}" if match else None
+    match = _POSTCODE.match(postcode.upper())
+    return f"{match.group(1)} {match.group(2)[0]}" if match else None
 
 
 def _postcode_parts_sql(column: str, inward: str) -> str:
-    # Once the compact text matches a whole postcode, its last three characters are the inward
-    # code and the rest the outward code, so one regular expression does.
-    compact = f"regexp_replace(upper({column}), '\\s+', '', 'g')"
-    pattern = "[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"
+    # One regular expression splits the outward and inward codes; a text that is no postcode
+    # gives empty parts. Read once, its parts are shared by the rest of the expression.
+    parts = f"regexp_extract(upper({column}), '{POSTCODE_PATTERN}', ['outward', 'inward'])"
     return (
-        f"CASE WHEN regexp_full_match({compact}, '{pattern}') "
-        f"THEN left({compact}, length({compact}) - 3) || ' ' || {inward.format(f'right({compact}, 3)')} END"
+        f"CASE WHEN ({parts}).outward <> '' "
+        f"THEN ({parts}).outward || ' ' || {inward.format(f'({parts}).inward')} END"
     )
 
 
