@@ -197,6 +197,39 @@ def test_references_must_point_at_something_that_exists(tmp_path):
     assert report.unchecked_references == []
 
 
+def test_a_reference_must_find_its_id_in_the_same_source(tmp_path):
+    # Ids are unique only within their source: a police child id found only among the people of
+    # children's social care, or an answer's person id found only in another source, points at
+    # no one. The answer's source comes from its own row.
+    data = tmp_path / "data"
+    write_table(data, "people", "source | person_id\npolice | k1\ncsc | k3\nservice:fbs | k4")
+    write_table(
+        data,
+        "police_notifications",
+        "notification_id | notification_date | incident_type\nn1 | 2020-01-01 | domestic_abuse",
+    )
+    write_table(data, "notification_children", "notification_id | child_id\nn1 | k1\nn1 | k3")
+    write_table(
+        data,
+        "measure_responses",
+        """
+        response_id | source      | person_id | instrument | timepoint | item | value
+        a1          | service:fbs | k4        | PHQ9       | baseline  | 1    | 3
+        a2          | service:fbs | k1        | PHQ9       | baseline  | 1    | 3
+        a3          | csc         | k3        | PHQ9       | baseline  | 1    | 3
+        """,
+    )
+    ws = Workspace(tmp_path / "ws")
+    ingest(data, ws)
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    assert con.sql(
+        "SELECT table_name, line, column_name, rule FROM quarantine ORDER BY 1, 2"
+    ).fetchall() == [
+        ("measure_responses", 2, "person_id", "reference"),
+        ("notification_children", 2, "child_id", "reference"),
+    ]
+
+
 def test_references_to_a_table_never_loaded_are_reported_unchecked(tmp_path):
     data = tmp_path / "data"
     write_table(data, "assessments", "assessment_id | referral_id | factors\na1 | r1 | 3a; 4b")

@@ -95,11 +95,12 @@ def _stage_input(con: duckdb.DuckDBPyConnection, item: Input, counter: list[int]
     return [stage]
 
 
-def namespace_sql(p: Pseudonym) -> str:
-    """SQL of the namespace a pseudonym of a staged row is made in."""
+def namespace_sql(p: Pseudonym, row: str = "") -> str:
+    """SQL of the namespace a pseudonym of a staged row is made in (``row``: the row's alias
+    with its dot, when the query needs one)."""
     if p.column is None:
         return literal(p.literal or "")
-    return f"({literal(p.prefix)} || {cell(p.column)})"
+    return f"({literal(p.prefix)} || {row}{cell(p.column)})"
 
 
 def _messages(stage: Stage) -> dict[str, str]:
@@ -118,6 +119,11 @@ def _messages(stage: Stage) -> dict[str, str]:
 def _id(table: Table, column: str) -> str:
     """A staged column as checks compare it: an id column by its pseudonym's message."""
     return quote(MESSAGE + column if table.column(column).pseudonym else column)
+
+
+def _namespace(column: Column) -> str:
+    """SQL of the namespace of a staged id column's pseudonym ('' for a column without one)."""
+    return namespace_sql(column.pseudonym) if column.pseudonym else "''"
 
 
 def _value_sql(column: Column) -> str:
@@ -149,6 +155,19 @@ def _withheld(table: Table, column: str | None) -> bool:
     return col.identifier is not None or col.pseudonym is not None
 
 
+def _absent(column: Column, ids: str) -> str:
+    """SQL true for a staged row (``s``) whose id in ``column`` is not in the table ``ids`` of
+    namespaces and ids."""
+    if column.pseudonym and column.pseudonym.column is not None:
+        namespace = namespace_sql(column.pseudonym, "s.")
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {ids} AS i WHERE i.ns = {namespace} "
+            f"AND i.id = s.{cell(column.name)})"
+        )
+    # A namespace the same on every row: the ids of that namespace, compared on their own.
+    return f"s.{cell(column.name)} NOT IN (SELECT id FROM {ids} WHERE ns = {_namespace(column)})"
+
+
 class _Run:
     """One ingest: staging, checks and the load of each table in turn, on one connection.
 
@@ -165,7 +184,7 @@ class _Run:
         self.stages: list[Stage] = []
         self.loaded: set[str] = set()
         self.ids: dict[tuple[str, str], str] = {}
-        """{(table, column): temp table of the messages of this run's loaded ids}"""
+        """{(table, column): temp table of this run's loaded ids, with their namespaces}"""
         self.compiled = False
 
     def pseudonym(self, column: str) -> str:
@@ -230,7 +249,7 @@ class _Run:
         self.loaded.add(table.name)
 
     def _keep_ids(self, table: Table, stages: list[Stage]) -> None:
-        """Keep the messages of the loaded ids that tables still to come point at; forget those
+        """Keep the loaded ids that tables still to come point at; forget those
         no table to come needs."""
         names = list(TABLES)
         later = names[names.index(table.name) + 1 :]
@@ -244,15 +263,19 @@ class _Run:
             self.con.execute(f"DROP TABLE {self.ids.pop(target)}")
         for _, column in sorted(t for t in wanted if t[0] == table.name):
             name = f"ids_{table.name}_{column}"
+            # An id is kept with its namespace: short ids are compared far faster than the
+            # messages they make (which match exactly when both parts do).
+            namespace = _namespace(table.column(column))
             here = " UNION ALL ".join(
-                f"SELECT {_id(table, column)} AS id FROM {self._good(s)}"
+                f"SELECT {namespace} AS ns, {cell(column)} AS id FROM {self._good(s)}"
                 for s in stages
                 if column in s.columns
             )
             if not here:
                 continue
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT id FROM ({here}) WHERE id IS NOT NULL"
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT ns, id FROM ({here}) "
+                "WHERE ns IS NOT NULL AND id IS NOT NULL"
             )
             self.ids[(table.name, column)] = name
 
@@ -335,8 +358,8 @@ class _Run:
                 # in the warehouse either (it holds no ids).
                 self.con.execute(
                     f"CREATE OR REPLACE TEMP TABLE {stage.name}_unmatched AS SELECT _rid, _line, "
-                    f"{ids} FROM {stage.name} WHERE {ids} IS NOT NULL"
-                    + (f" AND {ids} NOT IN (SELECT id FROM {here})" if here else "")
+                    f"{ids} FROM {stage.name} AS s WHERE {ids} IS NOT NULL"
+                    + (f" AND {_absent(column, here)}" if here else "")
                 )
                 unmatched = f"{stage.name}_unmatched"
                 if stored and scalar(self.con, f"SELECT count(*) FROM {unmatched}"):
