@@ -66,7 +66,9 @@ def test_runs_of_the_same_message_each_get_their_own_right_pseudonym():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(max_size=150), st.sampled_from(["a", "b"])), max_size=40))
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=150), st.sampled_from(["a", "b"])), max_size=40)
+)
 def test_any_text_gives_pythons_hmac(messages):
     hasher = batch_hmac(KEY)
     assert hasher is not None

@@ -91,7 +91,9 @@ def _many(offsets, data, inner, outer, out):  # type: ignore[no-untyped-def]
         start = offsets[i]
         length = offsets[i + 1] - start
         if i and _same_as_previous(offsets, data, i, start, length):
-            for j in range(DIGEST_BYTES):  # ids often come in runs (a child's rows, an answer's items)
+            for j in range(
+                DIGEST_BYTES
+            ):  # ids often come in runs (a child's rows, an answer's items)
                 out[i * DIGEST_BYTES + j] = out[(i - 1) * DIGEST_BYTES + j]
             continue
         for j in range(8):
