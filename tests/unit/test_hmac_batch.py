@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daeval.privacy.hmac_batch import batch_hmac
-from daeval.privacy.pseudonyms import FUNCTION, hmac_sql, register_pseudonyms
+from daeval.privacy.pseudonyms import (
+    FUNCTION,
+    ROW_IDS,
+    hmac_sql,
+    register_pseudonyms,
+    row_pseudonyms_sql,
+)
 
 KEY = b"k" * 40
 
@@ -88,3 +94,28 @@ def test_the_registered_function_and_the_sql_form_agree_in_duckdb():
     assert fast == slow
     messages = [r[0] for r in con.execute("SELECT m FROM ids ORDER BY rowid").fetchall()]
     assert [r[0] for r in fast] == expected(KEY, messages)
+
+
+@pytest.mark.parametrize("n", range(2, ROW_IDS + 1))
+def test_a_rows_ids_pseudonymised_together_give_each_its_own(n):
+    con = duckdb.connect()
+    assert register_pseudonyms(con, KEY)
+    columns = [f"m{i}" for i in range(n)]
+    con.execute(
+        "CREATE TABLE ids AS SELECT "
+        + ", ".join(
+            f"CASE WHEN (i + {k}) % 5 = 0 THEN NULL ELSE 'ns{k}' || chr(31) || (i // {k + 1}) END "
+            f"AS {c}"
+            for k, c in enumerate(columns)
+        )
+        + " FROM range(6000) r(i)"
+    )
+    together = con.execute(
+        f"SELECT p.* FROM (SELECT {row_pseudonyms_sql(columns)} AS p FROM ids ORDER BY rowid)"
+    ).fetchall()
+    apart = con.execute(
+        f"SELECT {', '.join(f'{FUNCTION}({c})' for c in columns)} FROM ids ORDER BY rowid"
+    ).fetchall()
+    assert together == apart
+    assert any(None in row for row in together) and len(set(together)) > 3000
+    assert row_pseudonyms_sql(columns[:1]) is None and row_pseudonyms_sql(["m"] * 9) is None

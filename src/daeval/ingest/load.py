@@ -44,7 +44,13 @@ from daeval.ingest.staging import Stage, stage_arrow, stage_file, stage_view
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
 from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postcode_sql
-from daeval.privacy.pseudonyms import FUNCTION, hmac_sql, message_sql, register_pseudonyms
+from daeval.privacy.pseudonyms import (
+    FUNCTION,
+    hmac_sql,
+    message_sql,
+    register_pseudonyms,
+    row_pseudonyms_sql,
+)
 from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, create_schema, scalar
 from daeval.warehouse.working_copy import working_copy
@@ -397,21 +403,24 @@ class _Run:
 
     def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
         table = TABLES[stage.table]
-        targets, values = [], []
-        for column in table.columns:
-            if column.warehouse_name is None:
-                continue
-            targets.append(quote(column.warehouse_name))
+        stored = [c for c in table.columns if c.warehouse_name is not None]
+        ids = [c.name for c in stored if c.pseudonym is not None and c.name in stage.columns]
+        row = row_pseudonyms_sql([quote(MESSAGE + c) for c in ids]) if self.compiled else None
+        values = []
+        for column in stored:
             if column.name not in stage.columns:
                 values.append("NULL")
-            elif column.pseudonym is not None:
-                values.append(self.pseudonym(column.name))
-            else:
+            elif column.pseudonym is None:
                 values.append(_value_sql(column))
+            elif row is not None:  # the row's ids, pseudonymised together
+                values.append(f"_p.p{ids.index(column.name) + 1}")
+            else:
+                values.append(self.pseudonym(column.name))
         good = self._good(stage)
+        rows = f"(SELECT *, {row} AS _p FROM {good})" if row else good
+        targets = ", ".join(quote(c.warehouse_name) for c in stored if c.warehouse_name)
         self.con.execute(
-            f"INSERT INTO {quote(table.name)} ({', '.join(targets)}) "
-            f"SELECT {', '.join(values)} FROM {good}"
+            f"INSERT INTO {quote(table.name)} ({targets}) SELECT {', '.join(values)} FROM {rows}"
         )
         read = scalar(self.con, f"SELECT count(*) FROM {stage.name}")
         bad = scalar(self.con, f"SELECT count(DISTINCT _rid) FROM {stage.name}_bad")

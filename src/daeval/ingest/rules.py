@@ -28,8 +28,16 @@ def literal(text: str) -> str:
 
 
 def cleaned(expression: str) -> str:
-    """SQL of a text value as staged: trimmed, with an empty value read as missing."""
-    return f"NULLIF(trim({expression}), '')"
+    """SQL of a text value as staged: trimmed, with an empty value read as missing.
+
+    ``expression`` is a column: it is read more than once. Most values have no space at either
+    end, and testing for one is cheaper than trimming every value.
+    """
+    e = expression
+    return (
+        f"CASE WHEN prefix({e}, ' ') OR suffix({e}, ' ') THEN NULLIF(trim({e}), '') "
+        f"ELSE NULLIF({e}, '') END"
+    )
 
 
 def cell(column: str) -> str:
