@@ -3,6 +3,7 @@ import pytest
 
 from daeval.privacy.minimise import (
     birth_month_sql,
+    is_postcode_sql,
     postcode_sector,
     postcode_sector_sql,
     postcode_sql,
@@ -48,6 +49,11 @@ def test_the_full_postcode_for_linkage_is_written_one_way():
     con.executemany("INSERT INTO p VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
     got = con.execute(f"SELECT {postcode_sql('postcode')} FROM p ORDER BY i").fetchall()
     assert [g[0] for g in got] == FULL
+    chosen = con.execute(f"SELECT {is_postcode_sql('postcode')} FROM p ORDER BY i").fetchall()
+    assert [c[0] for c in chosen] == [
+        f is not None if c is not None else None
+        for c, f in zip((c for c, _ in CASES), FULL, strict=True)
+    ]
     # Its sector is the sector the warehouse keeps.
     assert [f and f[:-2] for f in FULL] == [sector for _, sector in CASES]
 

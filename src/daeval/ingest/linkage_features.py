@@ -89,12 +89,12 @@ def features_select(stage: str, person_id: str, minimised_sex: str, postcode: st
     )
 
 
-def addresses_select(stage: str, person_id: str, postcode: str) -> str:
-    """SELECT of the full postcodes of a staged addresses file's rows (``stage`` is a query)."""
+def addresses_select(stage: str, person_id: str, postcode: str, is_postcode: str) -> str:
+    """SELECT of the full postcodes of a staged addresses file's rows (``stage`` is a query;
+    ``is_postcode`` chooses the rows whose ``postcode`` is one)."""
     return (
-        f"SELECT source, person_id, postcode FROM (SELECT {cell('source')} AS source, "
-        f"{person_id} AS person_id, {postcode} AS postcode FROM {stage}) "
-        "WHERE postcode IS NOT NULL"
+        f"SELECT {cell('source')} AS source, {person_id} AS person_id, {postcode} AS postcode "
+        f"FROM {stage} WHERE {is_postcode}"
     )
 
 

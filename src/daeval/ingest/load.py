@@ -43,7 +43,12 @@ from daeval.ingest.rules import (
 from daeval.ingest.staging import Stage, stage_arrow, stage_file, stage_view
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.model.tables import Pseudonym
-from daeval.privacy.minimise import birth_month_sql, postcode_sector_sql, postcode_sql
+from daeval.privacy.minimise import (
+    birth_month_sql,
+    is_postcode_sql,
+    postcode_sector_sql,
+    postcode_sql,
+)
 from daeval.privacy.pseudonyms import (
     FUNCTION,
     hmac_sql,
@@ -309,7 +314,10 @@ class _Run:
             stages = [s for s in stages if "postcode" in s.columns]
             selects = [
                 addresses_select(
-                    self._good(s), self.pseudonym("person_id"), postcode_sql(cell("postcode"))
+                    self._good(s),
+                    self.pseudonym("person_id"),
+                    postcode_sql(cell("postcode")),
+                    is_postcode_sql(cell("postcode")),
                 )
                 for s in stages
             ]
