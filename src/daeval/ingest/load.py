@@ -117,8 +117,9 @@ def namespace_sql(p: Pseudonym, row: str = "") -> str:
 def _messages(stage: Stage) -> dict[str, str]:
     """{column: SQL of its pseudonym's message} for the id columns present in the stage.
 
-    Checks compare ids by their messages, which match exactly when the pseudonyms do; the
-    pseudonym itself is computed once, as the row goes into the warehouse.
+    Repeated keys across files are found by their messages, which match exactly when the
+    pseudonyms do (references compare the id within its namespace, the same thing in two shorter
+    parts); the pseudonym itself is computed once, as the row goes into the warehouse.
     """
     out = {}
     for column in TABLES[stage.table].columns:
