@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
@@ -144,12 +145,11 @@ def _digests(
 ) -> pa.Array:
     if isinstance(messages, pa.ChunkedArray):
         messages = messages.combine_chunks()
+    width: np.dtype[Any] = np.dtype(np.int64)
     if pa.types.is_string(messages.type):
-        width = np.int32  # what DuckDB hands over: read in place
-    else:
-        width = np.int64
-        if not pa.types.is_large_string(messages.type):
-            messages = messages.cast(pa.large_string())
+        width = np.dtype(np.int32)  # what DuckDB hands over: read in place
+    elif not pa.types.is_large_string(messages.type):
+        messages = messages.cast(pa.large_string())
     n = len(messages)
     validity, offsets_buffer, data_buffer = messages.buffers()
     offsets = np.frombuffer(offsets_buffer, width)[messages.offset : messages.offset + n + 1]

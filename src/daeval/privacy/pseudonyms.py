@@ -82,7 +82,7 @@ def register_pseudonyms(con: duckdb.DuckDBPyConnection, key: bytes) -> bool:
     False, with nothing registered, when the compiled HMAC cannot run on this machine; callers
     then use :func:`hmac_sql`. A function registered before (under another key) is replaced.
     """
-    from duckdb.func import PythonUDFType
+    from duckdb.func import FunctionNullHandling, PythonUDFType
 
     from daeval.privacy.hmac_batch import batch_hmac
 
@@ -99,7 +99,7 @@ def register_pseudonyms(con: duckdb.DuckDBPyConnection, key: bytes) -> bool:
         fields = ", ".join(f"p{i} UUID" for i in range(1, n + 1))
         con.create_function(
             ROW_FUNCTION.format(n), _of_row(hasher, n), ["varchar"] * n, f"STRUCT({fields})",
-            type=PythonUDFType.ARROW, null_handling="special",
+            type=PythonUDFType.ARROW, null_handling=FunctionNullHandling.SPECIAL,
         )  # fmt: skip
     return True
 
