@@ -3,12 +3,16 @@ and linkage."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
 from daeval.ingest.inputs import IngestReport
 from daeval.link.quality import WEIGHT_BIN
-from daeval.link.run import LinkReport
+
+if TYPE_CHECKING:  # linkage's module brings Splink and pandas, which ingest does not need
+    from daeval.link.run import LinkReport
 
 
 def print_ingest_summary(console: Console, report: IngestReport) -> None:
