@@ -1,5 +1,6 @@
 import duckdb
 import pytest
+from tests.lib.sql_values import evaluated
 
 from daeval.privacy.minimise import (
     birth_month_sql,
@@ -30,11 +31,8 @@ def test_postcode_sector(postcode, sector):
 
 
 def test_the_sql_form_agrees_with_the_python_form():
-    con = duckdb.connect()
-    con.execute("CREATE TABLE p (i INTEGER, postcode VARCHAR)")
-    con.executemany("INSERT INTO p VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
-    got = con.execute(f"SELECT {postcode_sector_sql('postcode')} FROM p ORDER BY i").fetchall()
-    assert [g[0] for g in got] == [sector for _, sector in CASES]
+    got = evaluated(postcode_sector_sql, [c for c, _ in CASES])
+    assert got == [sector for _, sector in CASES]
 
 
 FULL = [
@@ -44,13 +42,8 @@ FULL = [
 
 
 def test_the_full_postcode_for_linkage_is_written_one_way():
-    con = duckdb.connect()
-    con.execute("CREATE TABLE p (i INTEGER, postcode VARCHAR)")
-    con.executemany("INSERT INTO p VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
-    got = con.execute(f"SELECT {postcode_sql('postcode')} FROM p ORDER BY i").fetchall()
-    assert [g[0] for g in got] == FULL
-    chosen = con.execute(f"SELECT {is_postcode_sql('postcode')} FROM p ORDER BY i").fetchall()
-    assert [c[0] for c in chosen] == [
+    assert evaluated(postcode_sql, [c for c, _ in CASES]) == FULL
+    assert evaluated(is_postcode_sql, [c for c, _ in CASES]) == [
         f is not None if c is not None else None
         for c, f in zip((c for c, _ in CASES), FULL, strict=True)
     ]

@@ -32,6 +32,14 @@ from daeval.ingest.linkage_features import (
     write_features,
 )
 from daeval.ingest.mapping import DataSource, RedcapSource, apply_mapping
+from daeval.ingest.references import (
+    MESSAGE,
+    check_duplicates_across_files,
+    check_references,
+    good_rows,
+    keep_ids,
+    messages,
+)
 from daeval.ingest.rules import (
     canonical_code_sql,
     cell,
@@ -42,7 +50,6 @@ from daeval.ingest.rules import (
 )
 from daeval.ingest.staging import Stage, stage_arrow, stage_file, stage_view
 from daeval.model import TABLES, Column, Identifier, Kind, Table
-from daeval.model.tables import Pseudonym
 from daeval.privacy.minimise import (
     birth_month_sql,
     is_postcode_sql,
@@ -52,7 +59,6 @@ from daeval.privacy.minimise import (
 from daeval.privacy.pseudonyms import (
     FUNCTION,
     hmac_sql,
-    message_sql,
     register_pseudonyms,
     row_pseudonyms_sql,
 )
@@ -65,8 +71,6 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 FAST_PSEUDONYMS_FROM = 200_000
 """Staged rows from which ingest pseudonymises with compiled code (it takes a few seconds to
 start, and gives the same pseudonyms as the SQL form)."""
-MESSAGE = "_m_"
-"""Prefix of a staged id column's pseudonym message (namespace, separator, id)."""
 Progress = Callable[[str], None]
 
 
@@ -106,38 +110,6 @@ def _stage_input(con: duckdb.DuckDBPyConnection, item: Input, counter: list[int]
     return [stage]
 
 
-def namespace_sql(p: Pseudonym, row: str = "") -> str:
-    """SQL of the namespace a pseudonym of a staged row is made in (``row``: the row's alias
-    with its dot, when the query needs one)."""
-    if p.column is None:
-        return literal(p.literal or "")
-    return f"({literal(p.prefix)} || {row}{cell(p.column)})"
-
-
-def _messages(stage: Stage) -> dict[str, str]:
-    """{column: SQL of its pseudonym's message} for the id columns present in the stage.
-
-    Repeated keys across files are found by their messages, which match exactly when the
-    pseudonyms do (references compare the id within its namespace, the same thing in two shorter
-    parts); the pseudonym itself is computed once, as the row goes into the warehouse.
-    """
-    out = {}
-    for column in TABLES[stage.table].columns:
-        if column.pseudonym and column.name in stage.columns:
-            out[column.name] = message_sql(namespace_sql(column.pseudonym), cell(column.name))
-    return out
-
-
-def _id(table: Table, column: str) -> str:
-    """A staged column as checks compare it: an id column by its pseudonym's message."""
-    return quote(MESSAGE + column if table.column(column).pseudonym else column)
-
-
-def _namespace(column: Column) -> str:
-    """SQL of the namespace of a staged id column's pseudonym ('' for a column without one)."""
-    return namespace_sql(column.pseudonym) if column.pseudonym else "''"
-
-
 def _value_sql(column: Column) -> str:
     """SQL of the value stored in the warehouse for a staged column (pseudonyms aside)."""
     v = cell(column.name)
@@ -165,19 +137,6 @@ def _withheld(table: Table, column: str | None) -> bool:
         return True
     col = table.column(column)
     return col.identifier is not None or col.pseudonym is not None
-
-
-def _absent(column: Column, ids: str) -> str:
-    """SQL true for a staged row (``s``) whose id in ``column`` is not in the table ``ids`` of
-    namespaces and ids."""
-    if column.pseudonym and column.pseudonym.column is not None:
-        namespace = namespace_sql(column.pseudonym, "s.")
-        return (
-            f"NOT EXISTS (SELECT 1 FROM {ids} AS i WHERE i.ns = {namespace} "
-            f"AND i.id = s.{cell(column.name)})"
-        )
-    # A namespace the same on every row: the ids of that namespace, compared on their own.
-    return f"s.{cell(column.name)} NOT IN (SELECT id FROM {ids} WHERE ns = {_namespace(column)})"
 
 
 class _Run:
@@ -209,7 +168,7 @@ class _Run:
         rows = scalar(self.con, f"SELECT count(*) FROM {stage.name}_raw")
         if rows >= FAST_PSEUDONYMS_FROM and not self.compiled:
             self.compiled = register_pseudonyms(self.con, self.key)
-        stage_view(self.con, stage, {MESSAGE + c: sql for c, sql in _messages(stage).items()})
+        stage_view(self.con, stage, {MESSAGE + c: sql for c, sql in messages(stage).items()})
         table = TABLES[stage.table]
         query = row_violations_sql(stage.name, table, set(stage.columns), self.today)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
@@ -231,9 +190,6 @@ class _Run:
         for suffix in ("_raw", "_bad"):
             self.con.execute(f"DROP TABLE IF EXISTS {stage.name}{suffix}")
 
-    def _good(self, stage: Stage) -> str:
-        return f"(SELECT * FROM {stage.name} WHERE _rid NOT IN (SELECT _rid FROM {stage.name}_bad))"
-
     def load_table(
         self,
         table: Table,
@@ -248,48 +204,17 @@ class _Run:
         stages = [s for s in self.stages if s.table == table.name]
         if not stages:
             return
-        self._check_references(stages, report)
-        self._check_duplicates_across_files(stages)
+        check_references(self.con, stages, self.ids, self.fed, report, self.pseudonym)
+        check_duplicates_across_files(self.con, stages)
         self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table, stages)}")
         for stage in stages:
             report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
         if features is not None:
             self._write_linkage_features(table, stages, features)
-        self._keep_ids(table, stages)
+        keep_ids(self.con, self.ids, table, stages)
         for stage in stages:
             self._drop(stage)
         self.loaded.add(table.name)
-
-    def _keep_ids(self, table: Table, stages: list[Stage]) -> None:
-        """Keep the loaded ids that tables still to come point at; forget those
-        no table to come needs."""
-        names = list(TABLES)
-        later = names[names.index(table.name) + 1 :]
-        wanted = {
-            (c.references.table, c.references.column)
-            for t in later
-            for c in TABLES[t].columns
-            if c.enforce_reference and c.references
-        }
-        for target in [t for t in self.ids if t not in wanted]:
-            self.con.execute(f"DROP TABLE {self.ids.pop(target)}")
-        for _, column in sorted(t for t in wanted if t[0] == table.name):
-            name = f"ids_{table.name}_{column}"
-            # An id is kept with its namespace: short ids are compared far faster than the
-            # messages they make (which match exactly when both parts do).
-            namespace = _namespace(table.column(column))
-            here = " UNION ALL ".join(
-                f"SELECT {namespace} AS ns, {cell(column)} AS id FROM {self._good(s)}"
-                for s in stages
-                if column in s.columns
-            )
-            if not here:
-                continue
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT ns, id FROM ({here}) "
-                "WHERE ns IS NOT NULL AND id IS NOT NULL"
-            )
-            self.ids[(table.name, column)] = name
 
     def _write_linkage_features(self, table: Table, stages: list[Stage], staging: Path) -> None:
         """Derive the linkage features of the people and addresses of ``stages``, outside the
@@ -297,7 +222,7 @@ class _Run:
         if table.name == "people":
             selects = []
             for stage in stages:
-                good = self._good(stage)
+                good = good_rows(stage)
                 present = set(stage.columns)
                 for name in ("first_name", "last_name", "date_of_birth", "sex", "postcode"):
                     if name not in present:
@@ -315,7 +240,7 @@ class _Run:
             stages = [s for s in stages if "postcode" in s.columns]
             selects = [
                 addresses_select(
-                    self._good(s),
+                    good_rows(s),
                     self.pseudonym("person_id"),
                     postcode_sql(cell("postcode")),
                     is_postcode_sql(cell("postcode")),
@@ -330,7 +255,7 @@ class _Run:
         """The sources whose rows the good rows of ``stages`` hold (their rows are replaced)."""
         found: set[str] = set()
         for stage in stages:
-            query = f"SELECT DISTINCT {cell('source')} FROM {self._good(stage)}"
+            query = f"SELECT DISTINCT {cell('source')} FROM {good_rows(stage)}"
             found |= {r[0] for r in self.con.execute(query).fetchall()}
         return sorted(found)
 
@@ -353,63 +278,6 @@ class _Run:
         )
         return f"EXISTS (SELECT 1 FROM ({scope}) AS s WHERE {match})"
 
-    def _check_references(self, stages: list[Stage], report: IngestReport) -> None:
-        """Quarantine rows pointing at records that neither this run nor the warehouse holds."""
-        for stage in stages:
-            table = TABLES[stage.table]
-            for column in table.columns:
-                ref = column.references
-                if not (column.enforce_reference and ref and column.name in stage.columns):
-                    continue
-                here = self.ids.get((ref.table, ref.column))
-                # The warehouse's table: the rows this run left in place, and those it loaded.
-                stored = scalar(self.con, f"SELECT count(*) FROM {quote(ref.table)}")
-                if ref.table not in self.fed and not stored:
-                    note = f"{stage.origin}: {column.name} not checked ({ref.table} not loaded)"
-                    report.unchecked_references.append(note)
-                    continue
-                ids = _id(table, column.name)
-                # Rows whose target is not among this run's ids, then those whose pseudonym is not
-                # in the warehouse either (it holds no ids).
-                self.con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {stage.name}_unmatched AS SELECT _rid, _line, "
-                    f"{ids} FROM {stage.name} AS s WHERE {ids} IS NOT NULL"
-                    + (f" AND {_absent(column, here)}" if here else "")
-                )
-                unmatched = f"{stage.name}_unmatched"
-                if stored and scalar(self.con, f"SELECT count(*) FROM {unmatched}"):
-                    pseudonym = self.pseudonym(column.name) if column.pseudonym else ids
-                    unmatched = (
-                        f"(SELECT * FROM {unmatched} WHERE {pseudonym} NOT IN "
-                        f"(SELECT {quote(ref.column)} FROM {quote(ref.table)}))"
-                    )
-                reason = f"points at no {ref.table} record"
-                self.con.execute(
-                    f"INSERT INTO {stage.name}_bad SELECT _rid, _line, {literal(column.name)}, "
-                    f"'reference', {literal(reason)}, NULL FROM {unmatched}"
-                )
-                self.con.execute(f"DROP TABLE {stage.name}_unmatched")
-
-    def _check_duplicates_across_files(self, stages: list[Stage]) -> None:
-        """Quarantine rows repeating the key of a good row in an earlier file of the same table
-        in this run (within one file, ``duplicate_violations`` has already kept the first)."""
-        for i, stage in enumerate(stages):
-            table = TABLES[stage.table]
-            if not table.key or not i:
-                continue
-            keys = [_id(table, k) for k in table.key]
-            for before in stages[:i]:
-                if any(k not in before.columns or k not in stage.columns for k in table.key):
-                    continue
-                match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM e.{k}" for k in keys)
-                reason = f"repeats the key ({', '.join(table.key)}) of a row in {before.origin}"
-                self.con.execute(
-                    f"INSERT INTO {stage.name}_bad SELECT s._rid, s._line, "
-                    f"{literal(table.key[-1])}, 'duplicate_key', {literal(reason)}, NULL "
-                    f"FROM {stage.name} AS s WHERE EXISTS (SELECT 1 FROM {self._good(before)} "
-                    f"AS e WHERE {match})"
-                )
-
     def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
         table = TABLES[stage.table]
         stored = [c for c in table.columns if c.warehouse_name is not None]
@@ -425,7 +293,7 @@ class _Run:
                 values.append(f"_p.p{ids.index(column.name) + 1}")
             else:
                 values.append(self.pseudonym(column.name))
-        good = self._good(stage)
+        good = good_rows(stage)
         rows = f"(SELECT *, {row} AS _p FROM {good})" if row else good
         targets = ", ".join(quote(c.warehouse_name) for c in stored if c.warehouse_name)
         self.con.execute(

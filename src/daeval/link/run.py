@@ -20,7 +20,7 @@ import duckdb
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from daeval.errors import MissingDataError
-from daeval.ingest.load import namespace_sql
+from daeval.ingest.references import namespace_sql
 from daeval.ingest.rules import literal
 from daeval.link.chart import write_outputs
 from daeval.link.engines import engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import duckdb
+from tests.lib.sql_values import evaluated
 
 from daeval.ingest.rules import cleaned
 
@@ -22,8 +22,5 @@ CASES = [
 
 
 def test_values_are_trimmed_and_empty_ones_missing():
-    con = duckdb.connect()
-    con.execute("CREATE TABLE v (i INTEGER, x VARCHAR)")
-    con.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(c for c, _ in CASES)))
-    got = con.execute(f"SELECT {cleaned('x')} FROM v ORDER BY i").fetchall()
-    assert [g[0] for g in got] == [want for _, want in CASES]
+    got = evaluated(cleaned, [c for c, _ in CASES])
+    assert got == [want for _, want in CASES]
