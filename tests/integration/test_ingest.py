@@ -12,6 +12,7 @@ from tests.lib.keys import TEST_KEY
 from tests.lib.tables import write_table
 
 from daeval.errors import UnusableFileError
+from daeval.ingest.linkage_features import STAGED, compared_features_sql
 from daeval.ingest.load import ingest_folder
 from daeval.privacy.pseudonyms import pseudonym
 from daeval.warehouse import Workspace
@@ -381,10 +382,16 @@ def test_linkage_features_go_to_the_staging_file_not_the_warehouse(folder, tmp_p
     assert not ws.staging.exists()
     ingest(folder, ws)
     con = duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True)
+    stored = con.sql("SELECT * FROM linkage_features ORDER BY 3, 4")
+    assert tuple(stored.columns) == STAGED
+    assert stored.fetchall() == [
+        ("csc", p("csc", "c1"), "AMELIA", "ZANZIBAR", dt.date(2014, 7, 23), "F", "FY1 2AB"),
+        ("police", p("police", "p1"), "AMELIA", "ZANZIBARR", dt.date(2014, 7, 23), "F", None),
+        ("csc", p("csc", "c2"), "OLIVER", "QUIXOTE", dt.date(2016, 2, 29), "M", "FY3 9QT"),
+    ]
+    # What linkage compares is derived from them as it reads them.
     rows = con.sql(
-        "SELECT source, person_id, first_name, last_name, first_name_soundex, last_name_soundex, "
-        "birth_year_month, birth_day, sex, postcode_sector, postcode FROM linkage_features "
-        "ORDER BY 3, 4"
+        f"SELECT * FROM ({compared_features_sql('linkage_features', set(STAGED))}) ORDER BY 3, 4"
     ).fetchall()
     assert rows == [
         ("csc", p("csc", "c1"), "AMELIA", "ZANZIBAR", "A540", "Z521", "2014-07", 23, "F", "FY1 2",
@@ -441,21 +448,27 @@ def test_address_history_postcodes_go_to_the_staging_file_only(folder, tmp_path)
         assert con.sql("SELECT postcode FROM linkage_addresses").fetchall() == [("FY3 9QT",)]
 
 
-def test_a_staging_file_from_an_earlier_version_gains_the_full_postcode(folder, tmp_path):
-    from daeval.ingest.linkage_features import FEATURES_DDL
-
+def test_a_staging_file_from_an_earlier_version_gains_the_date_of_birth_and_postcode(
+    folder, tmp_path
+):
     ws = Workspace(tmp_path / "ws")
     ws.staging.mkdir(parents=True)
-    old = FEATURES_DDL.replace(",\n  postcode VARCHAR\n)", "\n)")
-    assert "postcode VARCHAR" not in old.replace("postcode_sector VARCHAR", "")
     with duckdb.connect(str(ws.staging / "linkage.duckdb")) as con:
-        con.execute(old)
+        # As an earlier version wrote it: derived features, no date of birth or full postcode.
+        con.execute(
+            "CREATE TABLE linkage_features (source VARCHAR NOT NULL, person_id UUID NOT NULL, "
+            "first_name VARCHAR, last_name VARCHAR, first_name_soundex VARCHAR, "
+            "last_name_soundex VARCHAR, birth_year_month VARCHAR, birth_day INTEGER, "
+            "sex VARCHAR, postcode_sector VARCHAR)"
+        )
     ingest(folder, ws)
     con = duckdb.connect(str(ws.staging / "linkage.duckdb"), read_only=True)
-    assert sorted(con.sql("SELECT postcode FROM linkage_features").fetchall(), key=str) == [
-        ("FY1 2AB",),
-        ("FY3 9QT",),
-        (None,),
+    assert sorted(
+        con.sql("SELECT date_of_birth, postcode FROM linkage_features").fetchall(), key=str
+    ) == [
+        (dt.date(2014, 7, 23), "FY1 2AB"),
+        (dt.date(2014, 7, 23), None),
+        (dt.date(2016, 2, 29), "FY3 9QT"),
     ]
 
 

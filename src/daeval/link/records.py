@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from daeval.ingest.linkage_features import STAGING_FILE
+from daeval.ingest.linkage_features import STAGING_FILE, compared_features_sql
 from daeval.ingest.rules import literal
 
 FEATURES = (
@@ -100,33 +100,31 @@ def stage_records(
         "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS person_id, "
         "NULL::VARCHAR AS postcode WHERE false)"
     )
+    staged = (
+        "(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS person_id, NULL::VARCHAR AS first_name, "
+        "NULL::VARCHAR AS last_name, NULL::DATE AS date_of_birth, NULL::VARCHAR AS sex, "
+        "NULL::VARCHAR AS postcode WHERE false)"
+    )
     if features.exists():
         con.execute(f"ATTACH {literal(str(features))} AS st (READ_ONLY)")
-        feature_table = "st.linkage_features"
+        staged = "st.linkage_features"
         tables = con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'st'"
         ).fetchall()
         if ("linkage_addresses",) in tables:
             postcodes = "st.linkage_addresses"
-    else:
-        columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in FEATURES if c != "birth_day")
-        feature_table = (
-            f"(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS person_id, {columns}, "
-            "NULL::INTEGER AS birth_day WHERE false)"
-        )
     only = ""
     if sources:
         only = f"WHERE p.source IN ({', '.join(literal(s) for s in sources)})"
-    present = {r[0] for r in con.execute(f"SELECT * FROM {feature_table} LIMIT 0").description}
-    # A staging file written by an earlier version lacks the later features.
-    selected = ", ".join(f"f.{c}" if c in present else f"NULL::VARCHAR AS {c}" for c in FEATURES)
-    postcode = "f.postcode" if "postcode" in present else "NULL::VARCHAR"
+    present = {r[0] for r in con.execute(f"SELECT * FROM {staged} LIMIT 0").description}
+    selected = ", ".join(f"f.{c}" for c in FEATURES)
     con.execute(
         f"CREATE OR REPLACE TABLE records AS WITH history AS (SELECT source, person_id, "
         "list_sort(list(DISTINCT postcode_sector)) AS sectors FROM wh.addresses "
         "WHERE postcode_sector IS NOT NULL GROUP BY ALL), "
         "known AS (SELECT source, person_id, list(DISTINCT postcode) AS postcodes "
-        f"FROM {postcodes} GROUP BY ALL) "
+        f"FROM {postcodes} GROUP BY ALL), "
+        f"features AS ({compared_features_sql(staged, present)}) "
         f"SELECT DISTINCT ON (p.source, p.person_id) "
         f"{record_id_sql('p.source', 'p.person_id')} AS record_id, p.source, p.person_id, "
         f"{selected}, f.first_name || ' ' || f.last_name AS full_name, "
@@ -136,8 +134,8 @@ def stage_records(
         "AS postcode_sectors, "
         # Every full postcode, likewise (kept only here, for linkage).
         "list_sort(list_distinct(list_concat(coalesce(k.postcodes, []), "
-        f"CASE WHEN {postcode} IS NULL THEN [] ELSE [{postcode}] END))) AS postcodes "
-        f"FROM wh.people AS p LEFT JOIN {feature_table} AS f "
+        "CASE WHEN f.postcode IS NULL THEN [] ELSE [f.postcode] END))) AS postcodes "
+        "FROM wh.people AS p LEFT JOIN features AS f "
         "ON f.source = p.source AND f.person_id = p.person_id "
         "LEFT JOIN history AS h ON h.source = p.source AND h.person_id = p.person_id "
         f"LEFT JOIN known AS k ON k.source = p.source AND k.person_id = p.person_id {only} "

@@ -48,12 +48,14 @@ def test_a_staging_file_from_an_earlier_version_still_links(tmp_path: Path) -> N
         ("police", 1, 0),
     ]
     rows = con.execute(
-        "SELECT record_id, postcode, postcodes, postcode_sectors, first_name_forms FROM records "
+        "SELECT record_id, postcode, postcodes, postcode_sectors, first_name_forms, "
+        "first_name_soundex, last_name_soundex, birth_year_month, birth_day FROM records "
         "ORDER BY 1"
     ).fetchall()
+    # The features it stored are compared as they were.
     assert rows == [
-        (f"csc:{A}", None, [], ["FY1 2", "FY8 1"], ["AMY"]),
-        (f"police:{B}", None, [], [], None),
+        (f"csc:{A}", None, [], ["FY1 2", "FY8 1"], ["AMY"], "A500", "S530", "2010-01", 1),
+        (f"police:{B}", None, [], [], None, None, None, None, None),
     ]
 
 
@@ -66,8 +68,8 @@ def test_full_postcodes_join_the_current_one_and_the_history(tmp_path: Path) -> 
         st.execute(FEATURES_DDL)
         st.execute(ADDRESSES_DDL)
         st.execute(
-            f"INSERT INTO linkage_features VALUES ('csc', '{A}', 'AMY', 'SMITH', 'A500', 'S530', "
-            "'2010-01', 1, 'F', 'FY1 2', 'FY1 2AB')"
+            f"INSERT INTO linkage_features VALUES ('csc', '{A}', 'AMY', 'SMITH', "
+            "DATE '2010-01-01', 'F', 'FY1 2AB')"
         )
         st.execute(
             f"INSERT INTO linkage_addresses VALUES ('csc', '{A}', 'FY8 1XY'), ('csc', '{A}', 'FY1 2AB')"
@@ -75,8 +77,14 @@ def test_full_postcodes_join_the_current_one_and_the_history(tmp_path: Path) -> 
     con = duckdb.connect()
     stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
     assert con.execute(
-        f"SELECT postcode, postcodes FROM records WHERE record_id = 'csc:{A}'"
+        "SELECT postcode, postcodes, postcode_sectors, first_name_soundex, last_name_soundex, "
+        f"birth_year_month, birth_day FROM records WHERE record_id = 'csc:{A}'"
     ).fetchone() == (
         "FY1 2AB",
         ["FY1 2AB", "FY8 1XY"],
+        ["FY1 2", "FY8 1"],
+        "A500",
+        "S530",
+        "2010-01",
+        1,
     )
