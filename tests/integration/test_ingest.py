@@ -218,15 +218,19 @@ def test_a_reference_must_find_its_id_in_the_same_source(tmp_path):
         a1          | service:fbs | k4        | PHQ9       | baseline  | 1    | 3
         a2          | service:fbs | k1        | PHQ9       | baseline  | 1    | 3
         a3          | csc         | k3        | PHQ9       | baseline  | 1    | 3
+        a5          | csc         | k3        | PHQ9       | baseline  | 2    | 3
+        a4          |             | k4        | PHQ9       | baseline  | 1    | 3
         """,
     )
     ws = Workspace(tmp_path / "ws")
     ingest(data, ws)
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
     assert con.sql(
-        "SELECT table_name, line, column_name, rule FROM quarantine ORDER BY 1, 2"
+        "SELECT table_name, line, column_name, rule FROM quarantine ORDER BY 1, 2, 3"
     ).fetchall() == [
         ("measure_responses", 2, "person_id", "reference"),
+        # Without its source the row's person cannot be looked up; the source is required.
+        ("measure_responses", 5, "source", "required"),
         ("notification_children", 2, "child_id", "reference"),
     ]
 

@@ -56,17 +56,33 @@ def _namespace(column: Column) -> str:
     return namespace_sql(column.pseudonym) if column.pseudonym else "''"
 
 
-def _absent(column: Column, ids: str) -> str:
-    """SQL true for a staged row (``s``) whose id in ``column`` is not in the table ``ids`` of
-    namespaces and ids."""
+def _unmatched_sql(stage: str, column: Column, compared: str, ids: str | None) -> str:
+    """Query of the rows (``_rid``, ``_line``, ``compared``) of the staged table ``stage`` whose
+    id in ``column`` is not in the table ``ids`` of namespaces and ids (None: every row with an
+    id)."""
+    id_ = cell(column.name)
+    select = f"SELECT _rid, _line, {compared} FROM {stage} AS s"
+    present = f"WHERE {compared} IS NOT NULL"
+    if ids is None:
+        return f"{select} {present}"
     if column.pseudonym and column.pseudonym.column is not None:
-        namespace = namespace_sql(column.pseudonym, "s.")
+        # A namespace from the row: its distinct pairs are few (an answer's source and person),
+        # so those missing from the ids are found first, then the rows that hold them.
+        pairs = (
+            f"SELECT DISTINCT {namespace_sql(column.pseudonym)} AS ns, {id_} AS id "
+            f"FROM {stage} WHERE {id_} IS NOT NULL"
+        )
+        missing = (
+            f"SELECT p.ns, p.id FROM ({pairs}) AS p LEFT JOIN {ids} AS i "
+            "ON i.ns = p.ns AND i.id = p.id WHERE i.id IS NULL"
+        )
         return (
-            f"NOT EXISTS (SELECT 1 FROM {ids} AS i WHERE i.ns = {namespace} "
-            f"AND i.id = s.{cell(column.name)})"
+            f"{select} SEMI JOIN ({missing}) AS m ON m.id = s.{id_} "
+            f"AND m.ns IS NOT DISTINCT FROM {namespace_sql(column.pseudonym, 's.')} {present}"
         )
     # A namespace the same on every row: the ids of that namespace, compared on their own.
-    return f"s.{cell(column.name)} NOT IN (SELECT id FROM {ids} WHERE ns = {_namespace(column)})"
+    namespace = _namespace(column)
+    return f"{select} {present} AND s.{id_} NOT IN (SELECT id FROM {ids} WHERE ns = {namespace})"
 
 
 def keep_ids(
@@ -131,9 +147,8 @@ def check_references(
             # Rows whose target is not among this run's ids, then those whose pseudonym is not
             # in the warehouse either (it holds no ids).
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {stage.name}_unmatched AS SELECT _rid, _line, "
-                f"{compared} FROM {stage.name} AS s WHERE {compared} IS NOT NULL"
-                + (f" AND {_absent(column, here)}" if here else "")
+                f"CREATE OR REPLACE TEMP TABLE {stage.name}_unmatched AS "
+                + _unmatched_sql(stage.name, column, compared, here)
             )
             unmatched = f"{stage.name}_unmatched"
             if stored and scalar(con, f"SELECT count(*) FROM {unmatched}"):
