@@ -2,22 +2,28 @@
 default parameters used when training on the data cannot work.
 
 Records are compared on the linkage features made at ingest (normalised names and their Soundex
-codes, year-month and day of birth, sex, postcode sector). The comparison levels follow the
-recording errors seen in police, children's social care and service records: a name written the
-other way round, a nickname or keying error in one name, a day and month transposed, a day or a
-year out, an older address in the same postcode district.
+codes, year-month and day of birth, sex, postcode sector) and on events: a child in a police
+notification and a child the police referred to children's social care within a week of it are
+likely one child. The comparison levels follow the recording errors seen in police, children's
+social care and service records: a name written the other way round, a nickname or keying error in
+one name, a day and month transposed, a day or a year out, an older address in the same postcode
+district.
 
 Scores are Fellegi-Sunter match weights (log2 of the Bayes factor), as Splink computes them.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
+
+from daeval.link.records import REFERRAL_WITHIN_DAYS
 
 DEFAULT_THRESHOLD = 0.0
 """Match weight at or above which a predicted pair is taken as the same person.
@@ -162,6 +168,72 @@ def _sex_comparison() -> CustomComparison:
     )
 
 
+def _arrays_meet(sql_dialect: SplinkDialect, a: str, b: str) -> str:
+    """SQL, in the engine's dialect, true when the array columns ``a`` and ``b`` share an element
+    (Splink's own array intersection, put on two columns)."""
+    template = cll.ArrayIntersectLevel("daeval_x").get_comparison_level(sql_dialect.sql_dialect_str)
+    sql = template.sql_condition
+    for side, column in (("l", a), ("r", b)):
+        sql = re.sub(rf"[`\"]?daeval_x_{side}[`\"]?", column, sql)
+    return sql
+
+
+class _PoliceReferralLevel(ComparisonLevelCreator):
+    """A notified child on one side referred by the police within the window on the other,
+    at different addresses (``elsewhere``) or at any."""
+
+    def __init__(self, label: str, elsewhere: bool):
+        self.label, self.elsewhere = label, elsewhere
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        notified, referred = "notified_days", "referred_windows"
+        meet = (
+            f"({_arrays_meet(sql_dialect, notified + '_l', referred + '_r')}) OR "
+            f"({_arrays_meet(sql_dialect, referred + '_l', notified + '_r')})"
+        )
+        if not self.elsewhere:
+            return meet
+        address = (
+            "coalesce(postcode_l = postcode_r, false) OR "
+            f"({_arrays_meet(sql_dialect, 'postcodes_l', 'postcodes_r')})"
+        )
+        return f"({meet}) AND NOT ({address})"
+
+    def create_label_for_charts(self) -> str:
+        return self.label
+
+
+def _police_referral_comparison() -> CustomComparison:
+    notified, referred = "notified_days", "referred_windows"
+    neither = (
+        f"NOT (({notified}_l IS NOT NULL AND {referred}_r IS NOT NULL) OR "
+        f"({referred}_l IS NOT NULL AND {notified}_r IS NOT NULL))"
+    )
+    within = f"referred by the police within {REFERRAL_WITHIN_DAYS} days of a notification"
+    return CustomComparison(
+        output_column_name="police_referral",
+        comparison_description=(
+            f"A police notification, then a police referral to CSC within {REFERRAL_WITHIN_DAYS} "
+            "days"
+        ),
+        comparison_levels=[
+            cll.CustomLevel(neither, "not a notified child and a police-referred child").configure(
+                is_null_level=True
+            ),
+            _PoliceReferralLevel(f"other addresses, {within}", elsewhere=True),
+            # A household's children are notified and referred together, so at one address the
+            # events cannot tell a child from a brother or sister: there they weigh nothing.
+            _PoliceReferralLevel(f"one address, {within}", elsewhere=False).configure(
+                m_probability=0.03,
+                u_probability=0.03,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 BLOCKING_RULES = (
     block_on("first_name", "last_name", "substr(birth_year_month, 1, 4)"),
     block_on("first_name", "last_name", "substr(birth_year_month, 6, 2)", "birth_day"),
@@ -202,6 +274,7 @@ def settings(prior: float = PRIOR) -> SettingsCreator:
             _birth_comparison(),
             _postcode_comparison(),
             _sex_comparison(),
+            _police_referral_comparison(),
         ],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),  # type: ignore[arg-type]
         probability_two_random_records_match=prior,
@@ -244,6 +317,9 @@ DEFAULT_M_U: dict[str, list[tuple[float, float]]] = {
         (0.10, 0.9645),
     ],
     "sex": [(0.98, 0.5), (0.02, 0.5)],
+    # Among notified children whom the police referred to CSC at some time, the referral follows
+    # one of the child's notifications within the week far more often for one child than for two.
+    "police_referral": [(0.6, 0.01), (0.03, 0.03), (0.37, 0.96)],
 }
 """A model to fall back on when training fails: for each comparison, the probability of each level
 among true matches (m) and among non-matches (u)."""
@@ -265,6 +341,13 @@ def default_model(prior: float = PRIOR, dialect: str = "duckdb") -> dict[str, An
 PARAMETERS = ("m_probability", "u_probability", "tf_adjustment_weight")
 
 
+def _default_levels(name: str, dialect: str) -> list[dict[str, Any]]:
+    created = default_model(dialect=dialect)
+    return next(c for c in created["comparisons"] if c["output_column_name"] == name)[
+        "comparison_levels"
+    ]
+
+
 def for_dialect(saved: dict[str, Any], dialect: str) -> dict[str, Any]:
     """A saved model's parameters on these settings, written in the SQL of ``dialect``.
 
@@ -277,6 +360,9 @@ def for_dialect(saved: dict[str, Any], dialect: str) -> dict[str, Any]:
     for comparison in target["comparisons"]:
         name = comparison["output_column_name"]
         levels = theirs.get(name)
+        if levels is None and name == "police_referral":
+            # A model saved before events were compared: they take the default's parameters.
+            levels = _default_levels(name, dialect)
         if levels is None or len(levels) != len(comparison["comparison_levels"]):
             raise ValueError(
                 f"the saved linkage model does not match this version's {name!r} comparison"

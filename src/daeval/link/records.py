@@ -3,7 +3,11 @@ ingest left in the staging area, and the links the data owners already trust.
 
 A record is named ``source:person_id`` (``person_id`` is the pseudonym). Besides the features it
 carries every postcode sector the person is known at (the ``addresses`` history and the current
-postcode), so that someone who moved still shares a sector with their older records. A record whose features are
+postcode), so that someone who moved still shares a sector with their older records, and the days
+of the events that tie a police record to a CSC one: the police notifications a child was in
+(``notified_days``), and the days from which a police referral of a CSC child could have followed
+a notification (``referred_windows``: the referral's day and the ``REFERRAL_WITHIN_DAYS`` before
+it). ``event_days`` is whichever of the two the record has, for blocking. A record whose features are
 gone (an earlier linkage deleted them) or were never there still takes part, as a record with no
 features: it can join a person only through a trusted link.
 """
@@ -17,6 +21,16 @@ import duckdb
 
 from daeval.ingest.linkage_features import STAGING_FILE, compared_features_sql
 from daeval.ingest.rules import literal
+from daeval.model.codes import REFERRAL_SOURCE
+from daeval.model.tables import CSC_PERSON, POLICE_PERSON
+
+REFERRAL_WITHIN_DAYS = 7
+"""Days after a police notification within which a police referral of the same child to children's
+social care is taken to follow from it. Forces share notifications with the local authority's
+front door within a day or so of the incident (the synthetic referrals follow within 0 to 5 days);
+a week allows for weekends and a slow inbox."""
+POLICE_REFERRAL = next(code for code, label in REFERRAL_SOURCE.codes.items() if label == "Police")
+"""The CIN census referral source of a referral made by the police ("6")."""
 
 FEATURES = (
     "first_name",
@@ -29,6 +43,7 @@ FEATURES = (
     "postcode_sector",
     "postcode",
 )
+EVENTS = ("notified_days", "referred_windows", "event_days")
 USABLE = ("first_name", "last_name", "birth_year_month")
 """A record can be matched by the model only with at least one of these."""
 
@@ -76,6 +91,36 @@ def _add_name_forms(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE name_forms")
 
 
+def _events_sql(tables: set[str]) -> str:
+    """Query of (source, person_id, notified_days, referred_windows) for the people with police
+    notifications or police referrals to CSC in the warehouse ``wh`` (``tables``: its tables)."""
+    day = "CAST({0} - DATE '1970-01-01' AS INTEGER)"
+    parts = []
+    if {"notification_children", "police_notifications"} <= tables:
+        parts.append(
+            f"SELECT {literal(POLICE_PERSON.literal or '')} AS source, c.child_id AS person_id, "
+            f"list_sort(list(DISTINCT {day.format('n.notification_date')})) AS notified_days, "
+            "NULL::INTEGER[] AS referred_windows FROM wh.notification_children AS c "
+            "JOIN wh.police_notifications AS n USING (notification_id) "
+            "WHERE n.notification_date IS NOT NULL GROUP BY ALL"
+        )
+    if "csc_referrals" in tables:
+        parts.append(
+            f"SELECT {literal(CSC_PERSON.literal or '')}, child_id, NULL::INTEGER[], "
+            f"list_sort(list(DISTINCT CAST({day.format('referral_date')} - k AS INTEGER))) "
+            "FROM wh.csc_referrals "
+            f"CROSS JOIN range(0, {REFERRAL_WITHIN_DAYS + 1}) AS t(k) "
+            f"WHERE referral_source = {literal(POLICE_REFERRAL)} AND referral_date IS NOT NULL "
+            "GROUP BY ALL"
+        )
+    if not parts:
+        return (
+            "SELECT NULL::VARCHAR AS source, NULL::UUID AS person_id, "
+            "NULL::INTEGER[] AS notified_days, NULL::INTEGER[] AS referred_windows WHERE false"
+        )
+    return " UNION ALL ".join(parts)
+
+
 def record_id_sql(source: str, person_id: str) -> str:
     return f"({source} || ':' || {person_id})"
 
@@ -113,6 +158,12 @@ def stage_records(
         ).fetchall()
         if ("linkage_addresses",) in tables:
             postcodes = "st.linkage_addresses"
+    in_warehouse = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'"
+        ).fetchall()
+    }
     only = ""
     if sources:
         only = f"WHERE p.source IN ({', '.join(literal(s) for s in sources)})"
@@ -124,7 +175,8 @@ def stage_records(
         "WHERE postcode_sector IS NOT NULL GROUP BY ALL), "
         "known AS (SELECT source, person_id, list(DISTINCT postcode) AS postcodes "
         f"FROM {postcodes} GROUP BY ALL), "
-        f"features AS ({compared_features_sql(staged, present)}) "
+        f"features AS ({compared_features_sql(staged, present)}), "
+        f"events AS ({_events_sql(in_warehouse)}) "
         f"SELECT DISTINCT ON (p.source, p.person_id) "
         f"{record_id_sql('p.source', 'p.person_id')} AS record_id, p.source, p.person_id, "
         f"{selected}, f.first_name || ' ' || f.last_name AS full_name, "
@@ -134,11 +186,14 @@ def stage_records(
         "AS postcode_sectors, "
         # Every full postcode, likewise (kept only here, for linkage).
         "list_sort(list_distinct(list_concat(coalesce(k.postcodes, []), "
-        "CASE WHEN f.postcode IS NULL THEN [] ELSE [f.postcode] END))) AS postcodes "
+        "CASE WHEN f.postcode IS NULL THEN [] ELSE [f.postcode] END))) AS postcodes, "
+        "e.notified_days, e.referred_windows, "
+        "coalesce(e.notified_days, e.referred_windows) AS event_days "
         "FROM wh.people AS p LEFT JOIN features AS f "
         "ON f.source = p.source AND f.person_id = p.person_id "
         "LEFT JOIN history AS h ON h.source = p.source AND h.person_id = p.person_id "
-        f"LEFT JOIN known AS k ON k.source = p.source AND k.person_id = p.person_id {only} "
+        "LEFT JOIN known AS k ON k.source = p.source AND k.person_id = p.person_id "
+        f"LEFT JOIN events AS e ON e.source = p.source AND e.person_id = p.person_id {only} "
         "ORDER BY p.source, p.person_id"
     )
     con.execute(

@@ -74,3 +74,21 @@ def test_threshold_from_the_study_file(tmp_path):
     study.write_text("linkage: 8\n", encoding="utf-8")
     with pytest.raises(StudyFileError, match="linkage: expected a mapping"):
         linkage_threshold(study)
+
+
+def test_a_model_saved_before_events_were_compared_takes_their_default():
+    from daeval.link.model import for_dialect
+
+    saved = default_model()
+    saved["comparisons"] = [
+        c for c in saved["comparisons"] if c["output_column_name"] != "police_referral"
+    ]
+    saved["comparisons"][0]["comparison_levels"][1]["m_probability"] = 0.5  # its own parameters
+    used = for_dialect(saved, "duckdb")
+    by_name = {c["output_column_name"]: c for c in used["comparisons"]}
+    assert by_name["name"]["comparison_levels"][1]["m_probability"] == 0.5
+    levels = _non_null(by_name["police_referral"])
+    assert [(lv["m_probability"], lv["u_probability"]) for lv in levels] == DEFAULT_M_U[
+        "police_referral"
+    ]
+    assert _problem(used) is None

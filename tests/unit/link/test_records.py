@@ -88,3 +88,45 @@ def test_full_postcodes_join_the_current_one_and_the_history(tmp_path: Path) -> 
         "2010-01",
         1,
     )
+
+
+def test_records_carry_the_days_of_police_notifications_and_police_referrals(
+    tmp_path: Path,
+) -> None:
+    from daeval.link.records import REFERRAL_WITHIN_DAYS
+
+    _warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as wh:
+        wh.execute(
+            "CREATE TABLE police_notifications (notification_id UUID, notification_date DATE)"
+        )
+        wh.execute("CREATE TABLE notification_children (notification_id UUID, child_id UUID)")
+        wh.execute(
+            "CREATE TABLE csc_referrals (referral_id UUID, child_id UUID, referral_date DATE, "
+            "referral_source VARCHAR)"
+        )
+        n1, n2 = "00000000-0000-0000-0000-0000000000e1", "00000000-0000-0000-0000-0000000000e2"
+        wh.execute(
+            "INSERT INTO police_notifications VALUES (?, DATE '1970-01-11'), "
+            "(?, DATE '1970-01-02'), (gen_random_uuid(), NULL)",
+            [n1, n2],
+        )
+        wh.execute(f"INSERT INTO notification_children VALUES (?, '{B}'), (?, '{B}')", [n1, n2])
+        # Police (6) on day 30 and a school (2A) on day 40: only the police referral counts.
+        wh.execute(
+            f"INSERT INTO csc_referrals VALUES (gen_random_uuid(), '{A}', DATE '1970-01-31', '6'), "
+            f"(gen_random_uuid(), '{A}', DATE '1970-02-10', '2A')"
+        )
+    con = duckdb.connect()
+    stage_records(con, tmp_path / "wh.duckdb", tmp_path / "no-staging")
+    rows = dict(
+        (r[0], r[1:])
+        for r in con.execute(
+            "SELECT record_id, notified_days, referred_windows, event_days FROM records"
+        ).fetchall()
+    )
+    window = list(range(30 - REFERRAL_WITHIN_DAYS, 31))
+    assert rows == {
+        f"csc:{A}": (None, window, window),
+        f"police:{B}": ([1, 10], None, [1, 10]),
+    }
