@@ -43,7 +43,6 @@ FEATURES = (
     "postcode_sector",
     "postcode",
 )
-EVENTS = ("notified_days", "referred_windows", "event_days")
 USABLE = ("first_name", "last_name", "birth_year_month")
 """A record can be matched by the model only with at least one of these."""
 
@@ -121,6 +120,12 @@ def _events_sql(tables: set[str]) -> str:
     return " UNION ALL ".join(parts)
 
 
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    """The names of the tables of an attached database."""
+    query = "SELECT table_name FROM duckdb_tables() WHERE database_name = ?"
+    return {r[0] for r in con.execute(query, [database]).fetchall()}
+
+
 def record_id_sql(source: str, person_id: str) -> str:
     return f"({source} || ':' || {person_id})"
 
@@ -153,17 +158,9 @@ def stage_records(
     if features.exists():
         con.execute(f"ATTACH {literal(str(features))} AS st (READ_ONLY)")
         staged = "st.linkage_features"
-        tables = con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'st'"
-        ).fetchall()
-        if ("linkage_addresses",) in tables:
+        if "linkage_addresses" in _tables(con, "st"):
             postcodes = "st.linkage_addresses"
-    in_warehouse = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'"
-        ).fetchall()
-    }
+    in_warehouse = _tables(con, "wh")
     only = ""
     if sources:
         only = f"WHERE p.source IN ({', '.join(literal(s) for s in sources)})"
