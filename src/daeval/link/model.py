@@ -2,9 +2,10 @@
 default parameters used when training on the data cannot work.
 
 Records are compared on the linkage features made at ingest (normalised names and their Soundex
-codes, year-month and day of birth, sex, postcode sector) and on events: a child in a police
+codes, year-month and day of birth, sex, postcode sector), on events (a child in a police
 notification and a child the police referred to children's social care within a week of it are
-likely one child. The comparison levels follow the recording errors seen in police, children's
+likely one child) and on households: two records of one child list brothers and sisters of the same
+names, and a record listed among the other's brothers and sisters is another child. The comparison levels follow the recording errors seen in police, children's
 social care and service records: a name written the other way round, a nickname or keying error in
 one name, a day and month transposed, a day or a year out, an older address in the same postcode
 district.
@@ -234,6 +235,48 @@ def _police_referral_comparison() -> CustomComparison:
     )
 
 
+def _listed_as_sibling(sql_dialect: SplinkDialect) -> str:
+    """SQL true when one record's first name is among the other's brothers and sisters."""
+    contains = "list_contains" if sql_dialect.sql_dialect_str == "duckdb" else "array_contains"
+    return (
+        f"coalesce({contains}(sibling_names_l, first_name_r), false) OR "
+        f"coalesce({contains}(sibling_names_r, first_name_l), false)"
+    )
+
+
+class _SiblingLevel(ComparisonLevelCreator):
+    """Whether one record is listed among the other's brothers and sisters (``listed``), or
+    neither is and one has none listed (the null level)."""
+
+    def __init__(self, listed: bool):
+        self.listed = listed
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        listed = _listed_as_sibling(sql_dialect)
+        if self.listed:
+            return listed
+        return f"(sibling_names_l IS NULL OR sibling_names_r IS NULL) AND NOT ({listed})"
+
+    def create_label_for_charts(self) -> str:
+        if self.listed:
+            return "one is a brother or sister of the other"
+        return "no brother or sister on one side"
+
+
+def _siblings_comparison() -> CustomComparison:
+    return CustomComparison(
+        output_column_name="siblings",
+        comparison_description="First names of brothers and sisters",
+        comparison_levels=[
+            _SiblingLevel(listed=False).configure(is_null_level=True),
+            # Two children of one household: before the shared names below, which they show too.
+            _SiblingLevel(listed=True),
+            cll.ArrayIntersectLevel("sibling_names", min_intersection=1),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 BLOCKING_RULES = (
     block_on("first_name", "last_name", "substr(birth_year_month, 1, 4)"),
     block_on("first_name", "last_name", "substr(birth_year_month, 6, 2)", "birth_day"),
@@ -248,12 +291,19 @@ BLOCKING_RULES = (
     "l.first_name = r.first_name AND l.last_name = r.last_name "
     "AND split_part(l.postcode_sector, ' ', 1) = split_part(r.postcode_sector, ' ', 1) "
     "AND (l.birth_year_month IS NULL OR r.birth_year_month IS NULL)",
+    block_on(
+        "first_name_soundex",
+        "last_name_soundex",
+        "sibling_names",
+        arrays_to_explode=["sibling_names"],
+    ),
 )
 """Pairs compared: two records are compared when any one of these holds. Each rule is narrow
 enough for a national extract; together they find pairs with one error in any one feature, names
 written the other way round, and a missing date of birth, and at one postcode a name written
 differently. Brothers and sisters share a last name and a postcode, so the rule on the two asks for
-the same initial too."""
+the same initial too. The last rule finds one child's records that share nothing but names that
+sound alike and a brother's or sister's name (no date of birth on one side, another address)."""
 
 TRAINING_RULES = (
     block_on("birth_year_month", "birth_day"),
@@ -275,6 +325,7 @@ def settings(prior: float = PRIOR) -> SettingsCreator:
             _postcode_comparison(),
             _sex_comparison(),
             _police_referral_comparison(),
+            _siblings_comparison(),
         ],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),  # type: ignore[arg-type]
         probability_two_random_records_match=prior,
@@ -320,6 +371,7 @@ DEFAULT_M_U: dict[str, list[tuple[float, float]]] = {
     # Among notified children whom the police referred to CSC at some time, the referral follows
     # one of the child's notifications within the week far more often for one child than for two.
     "police_referral": [(0.6, 0.01), (0.03, 0.03), (0.37, 0.96)],
+    "siblings": [(0.001, 0.01), (0.8, 0.02), (0.199, 0.97)],
 }
 """A model to fall back on when training fails: for each comparison, the probability of each level
 among true matches (m) and among non-matches (u)."""
@@ -339,6 +391,8 @@ def default_model(prior: float = PRIOR, dialect: str = "duckdb") -> dict[str, An
 
 
 PARAMETERS = ("m_probability", "u_probability", "tf_adjustment_weight")
+ADDED_COMPARISONS = ("police_referral", "siblings")
+"""Comparisons added after models were first saved: a saved model without them is still used."""
 
 
 def _default_levels(name: str, dialect: str) -> list[dict[str, Any]]:
@@ -360,8 +414,8 @@ def for_dialect(saved: dict[str, Any], dialect: str) -> dict[str, Any]:
     for comparison in target["comparisons"]:
         name = comparison["output_column_name"]
         levels = theirs.get(name)
-        if levels is None and name == "police_referral":
-            # A model saved before events were compared: they take the default's parameters.
+        if levels is None and name in ADDED_COMPARISONS:
+            # A model saved before the comparison was added: it takes the default's parameters.
             levels = _default_levels(name, dialect)
         if levels is None or len(levels) != len(comparison["comparison_levels"]):
             raise ValueError(

@@ -7,9 +7,10 @@ postcode), so that someone who moved still shares a sector with their older reco
 of the events that tie a police record to a CSC one: the police notifications a child was in
 (``notified_days``), and the days from which a police referral of a CSC child could have followed
 a notification (``referred_windows``: the referral's day and the ``REFERRAL_WITHIN_DAYS`` before
-it). ``event_days`` is whichever of the two the record has, for blocking. A record whose features are
-gone (an earlier linkage deleted them) or were never there still takes part, as a record with no
-features: it can join a person only through a trusted link.
+it). ``event_days`` is whichever of the two the record has, for blocking. ``sibling_names`` are the
+first names of the child's brothers and sisters as the source shows them (see ``_siblings_sql``).
+A record whose features are gone (an earlier linkage deleted them) or were never there still takes
+part, as a record with no features: it can join a person only through a trusted link.
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ def _events_sql(tables: set[str]) -> str:
         )
     if "csc_referrals" in tables:
         parts.append(
-            f"SELECT {literal(CSC_PERSON.literal or '')}, child_id, NULL::INTEGER[], "
+            f"SELECT {literal(CSC_PERSON.literal or '')} AS source, child_id AS person_id, "
+            "NULL::INTEGER[] AS notified_days, "
             f"list_sort(list(DISTINCT CAST({day.format('referral_date')} - k AS INTEGER))) "
+            "AS referred_windows "
             "FROM wh.csc_referrals "
             f"CROSS JOIN range(0, {REFERRAL_WITHIN_DAYS + 1}) AS t(k) "
             f"WHERE referral_source = {literal(POLICE_REFERRAL)} AND referral_date IS NOT NULL "
@@ -116,6 +119,44 @@ def _events_sql(tables: set[str]) -> str:
         return (
             "SELECT NULL::VARCHAR AS source, NULL::UUID AS person_id, "
             "NULL::INTEGER[] AS notified_days, NULL::INTEGER[] AS referred_windows WHERE false"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _siblings_sql(tables: set[str]) -> str:
+    """Query of (source, person_id, sibling_names): the first names of a child's brothers and
+    sisters as each source shows them, from the linkage features (``features``). In police
+    records, the other children of the child's notifications. In CSC records, the other children
+    referred on the same day by the same local authority under the same last name, in the same
+    postcode sector or with none recorded (a household's children are referred together)."""
+    police, csc = literal(POLICE_PERSON.literal or ""), literal(CSC_PERSON.literal or "")
+    parts = []
+    if "notification_children" in tables:
+        parts.append(
+            f"SELECT {police} AS source, a.child_id AS person_id, "
+            "list_sort(list(DISTINCT fb.first_name)) AS sibling_names "
+            "FROM wh.notification_children AS a JOIN wh.notification_children AS b "
+            "ON b.notification_id = a.notification_id AND b.child_id <> a.child_id "
+            f"JOIN features AS fb ON fb.source = {police} AND fb.person_id = b.child_id "
+            "WHERE fb.first_name IS NOT NULL GROUP BY ALL"
+        )
+    if "csc_referrals" in tables:
+        parts.append(
+            "(WITH referred AS (SELECT DISTINCT f.person_id, r.la_code, r.referral_date, "
+            "f.first_name, f.last_name, f.postcode_sector FROM wh.csc_referrals AS r "
+            f"JOIN features AS f ON f.source = {csc} AND f.person_id = r.child_id "
+            "WHERE f.first_name IS NOT NULL AND f.last_name IS NOT NULL) "
+            f"SELECT {csc} AS source, a.person_id, "
+            "list_sort(list(DISTINCT b.first_name)) AS sibling_names "
+            "FROM referred AS a JOIN referred AS b ON b.la_code = a.la_code "
+            "AND b.referral_date = a.referral_date AND b.last_name = a.last_name "
+            "AND coalesce(b.postcode_sector = a.postcode_sector, true) "
+            "AND b.person_id <> a.person_id GROUP BY ALL)"
+        )
+    if not parts:
+        return (
+            "SELECT NULL::VARCHAR AS source, NULL::UUID AS person_id, "
+            "NULL::VARCHAR[] AS sibling_names WHERE false"
         )
     return " UNION ALL ".join(parts)
 
@@ -173,7 +214,8 @@ def stage_records(
         "known AS (SELECT source, person_id, list(DISTINCT postcode) AS postcodes "
         f"FROM {postcodes} GROUP BY ALL), "
         f"features AS ({compared_features_sql(staged, present)}), "
-        f"events AS ({_events_sql(in_warehouse)}) "
+        f"events AS ({_events_sql(in_warehouse)}), "
+        f"siblings AS ({_siblings_sql(in_warehouse)}) "
         f"SELECT DISTINCT ON (p.source, p.person_id) "
         f"{record_id_sql('p.source', 'p.person_id')} AS record_id, p.source, p.person_id, "
         f"{selected}, f.first_name || ' ' || f.last_name AS full_name, "
@@ -185,12 +227,13 @@ def stage_records(
         "list_sort(list_distinct(list_concat(coalesce(k.postcodes, []), "
         "CASE WHEN f.postcode IS NULL THEN [] ELSE [f.postcode] END))) AS postcodes, "
         "e.notified_days, e.referred_windows, "
-        "coalesce(e.notified_days, e.referred_windows) AS event_days "
+        "coalesce(e.notified_days, e.referred_windows) AS event_days, s.sibling_names "
         "FROM wh.people AS p LEFT JOIN features AS f "
         "ON f.source = p.source AND f.person_id = p.person_id "
         "LEFT JOIN history AS h ON h.source = p.source AND h.person_id = p.person_id "
         "LEFT JOIN known AS k ON k.source = p.source AND k.person_id = p.person_id "
-        f"LEFT JOIN events AS e ON e.source = p.source AND e.person_id = p.person_id {only} "
+        "LEFT JOIN events AS e ON e.source = p.source AND e.person_id = p.person_id "
+        f"LEFT JOIN siblings AS s ON s.source = p.source AND s.person_id = p.person_id {only} "
         "ORDER BY p.source, p.person_id"
     )
     con.execute(

@@ -26,11 +26,11 @@ def test_default_model_probabilities_sum_to_one_per_comparison():
     assert _problem(model) is None
 
 
-def test_every_level_agreeing_more_has_a_higher_weight_than_else():
+def test_every_comparison_has_a_level_for_a_match_and_else_against_one():
     for comparison in default_model()["comparisons"]:
         levels = _non_null(comparison)
         weights = [math.log2(lv["m_probability"] / lv["u_probability"]) for lv in levels]
-        assert weights[0] > 0 > weights[-1], comparison["output_column_name"]
+        assert max(weights) > 0 > weights[-1], comparison["output_column_name"]
 
 
 def test_unseen_levels_take_the_default_and_the_others_are_rescaled():
@@ -76,19 +76,28 @@ def test_threshold_from_the_study_file(tmp_path):
         linkage_threshold(study)
 
 
-def test_a_model_saved_before_events_were_compared_takes_their_default():
+@pytest.mark.parametrize(
+    "added", [("police_referral",), ("siblings",), ("police_referral", "siblings")]
+)
+def test_a_model_saved_before_a_comparison_was_added_takes_its_default(added):
     from daeval.link.model import for_dialect
 
     saved = default_model()
-    saved["comparisons"] = [
-        c for c in saved["comparisons"] if c["output_column_name"] != "police_referral"
-    ]
+    saved["comparisons"] = [c for c in saved["comparisons"] if c["output_column_name"] not in added]
     saved["comparisons"][0]["comparison_levels"][1]["m_probability"] = 0.5  # its own parameters
     used = for_dialect(saved, "duckdb")
     by_name = {c["output_column_name"]: c for c in used["comparisons"]}
     assert by_name["name"]["comparison_levels"][1]["m_probability"] == 0.5
-    levels = _non_null(by_name["police_referral"])
-    assert [(lv["m_probability"], lv["u_probability"]) for lv in levels] == DEFAULT_M_U[
-        "police_referral"
-    ]
+    for name in added:
+        levels = _non_null(by_name[name])
+        assert [(lv["m_probability"], lv["u_probability"]) for lv in levels] == DEFAULT_M_U[name]
     assert _problem(used) is None
+
+
+def test_a_saved_model_lacking_a_core_comparison_is_refused():
+    from daeval.link.model import for_dialect
+
+    saved = default_model()
+    saved["comparisons"] = [c for c in saved["comparisons"] if c["output_column_name"] != "sex"]
+    with pytest.raises(ValueError, match="'sex' comparison"):
+        for_dialect(saved, "duckdb")

@@ -3,8 +3,8 @@ to children's social care within the week after it, at other addresses or at one
 
 from __future__ import annotations
 
-import duckdb
 import pytest
+from tests.lib.comparison_levels import level_of
 
 from daeval.link.model import default_model
 from daeval.link.records import REFERRAL_WITHIN_DAYS
@@ -17,32 +17,16 @@ def _window(referral_day: int) -> list[int]:
     return [referral_day - k for k in range(REFERRAL_WITHIN_DAYS + 1)]
 
 
+COLUMNS = {
+    "notified_days": "INTEGER[]",
+    "referred_windows": "INTEGER[]",
+    "postcode": "VARCHAR",
+    "postcodes": "VARCHAR[]",
+}
+
+
 def _level(left: dict, right: dict) -> str:
-    comparison = next(
-        c for c in default_model()["comparisons"] if c["output_column_name"] == "police_referral"
-    )
-    columns = {
-        "notified_days": "INTEGER[]",
-        "referred_windows": "INTEGER[]",
-        "postcode": "VARCHAR",
-        "postcodes": "VARCHAR[]",
-    }
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE p ("
-        + ", ".join(f"{c}_{s} {t}" for c, t in columns.items() for s in "lr")
-        + ")"
-    )
-    values = [
-        side.get(c, [] if c == "postcodes" else None) for c in columns for side in (left, right)
-    ]
-    con.execute(f"INSERT INTO p VALUES ({', '.join('?' for _ in values)})", values)
-    for level in comparison["comparison_levels"]:
-        if level["sql_condition"] == "ELSE":
-            return level["label_for_charts"]
-        if con.execute(f"SELECT coalesce(({level['sql_condition']}), false) FROM p").fetchone()[0]:
-            return "null" if level.get("is_null_level") else level["label_for_charts"]
-    raise AssertionError("no level")
+    return level_of("police_referral", COLUMNS, left, right, missing={"postcodes": []})
 
 
 POLICE = {"notified_days": [NOTIFIED], "postcode": "FY1 2AB", "postcodes": ["FY1 2AB"]}

@@ -102,8 +102,8 @@ def test_records_carry_the_days_of_police_notifications_and_police_referrals(
         )
         wh.execute("CREATE TABLE notification_children (notification_id UUID, child_id UUID)")
         wh.execute(
-            "CREATE TABLE csc_referrals (referral_id UUID, child_id UUID, referral_date DATE, "
-            "referral_source VARCHAR)"
+            "CREATE TABLE csc_referrals (referral_id UUID, child_id UUID, la_code VARCHAR, "
+            "referral_date DATE, referral_source VARCHAR)"
         )
         n1, n2 = "00000000-0000-0000-0000-0000000000e1", "00000000-0000-0000-0000-0000000000e2"
         wh.execute(
@@ -114,8 +114,8 @@ def test_records_carry_the_days_of_police_notifications_and_police_referrals(
         wh.execute(f"INSERT INTO notification_children VALUES (?, '{B}'), (?, '{B}')", [n1, n2])
         # Police (6) on day 30 and a school (2A) on day 40: only the police referral counts.
         wh.execute(
-            f"INSERT INTO csc_referrals VALUES (gen_random_uuid(), '{A}', DATE '1970-01-31', '6'), "
-            f"(gen_random_uuid(), '{A}', DATE '1970-02-10', '2A')"
+            f"INSERT INTO csc_referrals VALUES (gen_random_uuid(), '{A}', '990', DATE '1970-01-31', "
+            f"'6'), (gen_random_uuid(), '{A}', '990', DATE '1970-02-10', '2A')"
         )
     con = duckdb.connect()
     stage_records(con, tmp_path / "wh.duckdb", tmp_path / "no-staging")
@@ -130,3 +130,108 @@ def test_records_carry_the_days_of_police_notifications_and_police_referrals(
         f"csc:{A}": (None, window, window),
         f"police:{B}": ([1, 10], None, [1, 10]),
     }
+
+
+def _uuid(n: int) -> str:
+    return f"00000000-0000-0000-0000-{n:012d}"
+
+
+def test_records_carry_the_first_names_of_brothers_and_sisters(tmp_path: Path) -> None:
+    """Police: the other children of a child's notifications. CSC: the other children referred on
+    the same day, in the same local authority, under the same last name, in the same postcode
+    sector (or with none)."""
+    from daeval.ingest.linkage_features import FEATURES_DDL
+
+    police = {1: ("AMY", "SMITH"), 2: ("BEN", "SMITH"), 3: ("CARA", "JONES"), 4: ("DAN", "SMITH")}
+    csc = {  # id: (first, last, postcode, LA, referral day)
+        11: ("AMY", "SMITH", "FY1 2AB", "990", 5),
+        12: ("BEN", "SMITH", "FY1 2XY", "990", 5),  # the same sector, FY1 2
+        13: ("EVE", "SMITH", None, "990", 5),  # no postcode: a household of any sector
+        14: ("FAY", "JONES", "FY1 2AB", "990", 5),  # another last name
+        15: ("GUS", "SMITH", "FY1 2AB", "991", 5),  # another local authority
+        16: ("HAL", "SMITH", "FY1 2AB", "990", 6),  # another day
+        17: ("IAN", "SMITH", "FY9 9ZZ", "990", 5),  # another sector
+    }
+    _warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as wh:
+        wh.execute("DELETE FROM people")
+        wh.executemany(
+            "INSERT INTO people VALUES (?, ?)",
+            [("police", _uuid(i)) for i in police] + [("csc", _uuid(i)) for i in csc],
+        )
+        wh.execute("CREATE TABLE notification_children (notification_id UUID, child_id UUID)")
+        # Notification 101: Amy and Ben; 102: Amy and Cara; Dan alone in 103.
+        wh.executemany(
+            "INSERT INTO notification_children VALUES (?, ?)",
+            [(_uuid(n), _uuid(c)) for n, c in ((101, 1), (101, 2), (102, 1), (102, 3), (103, 4))],
+        )
+        wh.execute(
+            "CREATE TABLE csc_referrals (referral_id UUID, child_id UUID, la_code VARCHAR, "
+            "referral_date DATE, referral_source VARCHAR)"
+        )
+        wh.executemany(
+            "INSERT INTO csc_referrals VALUES (gen_random_uuid(), ?, ?, DATE '2020-01-01' + ?, '2A')",
+            [(_uuid(i), la, day) for i, (_, _, _, la, day) in csc.items()],
+        )
+    (tmp_path / "st").mkdir()
+    with duckdb.connect(str(tmp_path / "st" / "linkage.duckdb")) as st:
+        st.execute(FEATURES_DDL)
+        rows = [("police", _uuid(i), f, la, None) for i, (f, la) in police.items()]
+        rows += [("csc", _uuid(i), f, la, pc) for i, (f, la, pc, _, _) in csc.items()]
+        st.executemany(
+            "INSERT INTO linkage_features VALUES (?, ?, ?, ?, DATE '2010-01-01', 'U', ?)", rows
+        )
+    con = duckdb.connect()
+    stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
+    found = {
+        (source, first): siblings
+        for source, first, siblings in con.execute(
+            "SELECT source, first_name, sibling_names FROM records"
+        ).fetchall()
+    }
+    assert found == {
+        ("police", "AMY"): ["BEN", "CARA"],
+        ("police", "BEN"): ["AMY"],
+        ("police", "CARA"): ["AMY"],
+        ("police", "DAN"): None,
+        # Amy and Ben are one household; Eve, with no postcode, may be of theirs or of Ian's.
+        ("csc", "AMY"): ["BEN", "EVE"],
+        ("csc", "BEN"): ["AMY", "EVE"],
+        ("csc", "EVE"): ["AMY", "BEN", "IAN"],
+        ("csc", "FAY"): None,
+        ("csc", "GUS"): None,
+        ("csc", "HAL"): None,
+        ("csc", "IAN"): ["EVE"],
+    }
+
+
+def test_a_warehouse_of_csc_referrals_alone_gives_their_events_and_households(
+    tmp_path: Path,
+) -> None:
+    from daeval.ingest.linkage_features import FEATURES_DDL
+
+    _warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as wh:
+        wh.execute("UPDATE people SET source = 'csc'")
+        wh.execute(
+            "CREATE TABLE csc_referrals (referral_id UUID, child_id UUID, la_code VARCHAR, "
+            "referral_date DATE, referral_source VARCHAR)"
+        )
+        wh.execute(
+            "INSERT INTO csc_referrals SELECT gen_random_uuid(), c, '990', DATE '1970-01-09', '6' "
+            f"FROM (VALUES ('{A}'::UUID), ('{B}'::UUID)) AS t(c)"
+        )
+    (tmp_path / "st").mkdir()
+    with duckdb.connect(str(tmp_path / "st" / "linkage.duckdb")) as st:
+        st.execute(FEATURES_DDL)
+        st.execute(
+            f"INSERT INTO linkage_features VALUES ('csc', '{A}', 'AMY', 'SMITH', NULL, 'F', NULL), "
+            f"('csc', '{B}', 'BEN', 'SMITH', NULL, 'M', NULL)"
+        )
+    con = duckdb.connect()
+    stage_records(con, tmp_path / "wh.duckdb", tmp_path / "st")
+    rows = con.execute(
+        "SELECT first_name, notified_days, len(referred_windows), sibling_names FROM records "
+        "ORDER BY 1"
+    ).fetchall()
+    assert rows == [("AMY", None, 8, ["BEN"]), ("BEN", None, 8, ["AMY"])]
