@@ -24,7 +24,7 @@ subgroup.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -77,18 +77,40 @@ class Breakdown:
     """The groupings every measure adds to its own, and the period it is split by."""
 
     attributes: ir.Table | None = None
+    """One row per person record, as :func:`person_attributes` gives them."""
     subgroups: tuple[str, ...] = SUBGROUPS
     period: str | None = None
     comparison: Comparison | None = None
+    described: bool = False
+    """Whether the events already carry their subject's subgroup columns (see :meth:`describe`)."""
+
+    def _looks_up(self, subject: Subject | None) -> bool:
+        """Whether the events of ``subject`` need their subject's attributes."""
+        by_area = self.comparison is not None and self.comparison.by == "area"
+        return (
+            subject is not None and self.attributes is not None and bool(self.subgroups or by_area)
+        )
+
+    def describe(
+        self, events: ir.Table, subject: Subject | None, on: str
+    ) -> tuple[ir.Table, Breakdown]:
+        """``events`` with their subject's subgroup columns (age taken on the date column ``on``),
+        and the breakdown that then applies to them, and to tables keeping their columns, without
+        looking the subject up again: pass it the same ``subject`` and ``on``."""
+        if not self._looks_up(subject) or self.described:
+            return events, self
+        assert subject is not None and self.attributes is not None
+        return with_attributes(events, self.attributes, subject, on), replace(self, described=True)
 
     def apply(
         self, events: ir.Table, native: Sequence[Grouping], on: str, subject: Subject | None
     ) -> tuple[ir.Table, list[Grouping]]:
         """``events`` with the breakdown's columns, and every grouping to count them by."""
         groupings = list(native)
-        by_area = self.comparison is not None and self.comparison.by == "area"
-        if subject is not None and self.attributes is not None and (self.subgroups or by_area):
-            events = with_attributes(events, self.attributes, subject, on)
+        if self._looks_up(subject):
+            if not self.described:
+                assert subject is not None and self.attributes is not None
+                events = with_attributes(events, self.attributes, subject, on)
             groupings += [Grouping(s) for s in self.subgroups]
         if self.comparison is not None and self.comparison.by in events.columns:
             events = with_arms(events, self.comparison, on)
@@ -99,10 +121,12 @@ class Breakdown:
 
 
 def person_attributes(people: ir.Table) -> ir.Table:
-    """Each person record: _source, _person, the subgroup attributes and _birth_month."""
+    """One row per person record: _source, _person, the subgroup attributes and _birth_month. A
+    record listed twice is one row (the largest of each attribute), so that it never counts an
+    event twice."""
     sector = people.postcode_sector
     space = sector.find(" ")
-    return people.select(
+    attributes = people.select(
         _source=people.source,
         _person=people.person_id,
         area=ibis.cases((space > 0, sector.substr(0, space)), else_=sector),
@@ -111,15 +135,6 @@ def person_attributes(people: ir.Table) -> ir.Table:
         disability=people.disability,
         _birth_month=people.birth_month,
     )
-
-
-def _of_subject(attributes: ir.Table, subject: Subject) -> ir.Table:
-    """The attributes of the subject's source(s), one row per record: a record listed twice
-    must not count its events twice."""
-    if isinstance(subject.source, str):
-        attributes = attributes.filter(attributes._source == subject.source)
-    elif subject.prefix is not None:
-        attributes = attributes.filter(attributes._source.startswith(subject.prefix))
     return attributes.group_by("_source", "_person").aggregate(
         area=attributes.area.max(),
         sex=attributes.sex.max(),
@@ -127,6 +142,15 @@ def _of_subject(attributes: ir.Table, subject: Subject) -> ir.Table:
         disability=attributes.disability.max(),
         _birth_month=attributes._birth_month.max(),
     )
+
+
+def _of_subject(attributes: ir.Table, subject: Subject) -> ir.Table:
+    """The attributes of the subject's source(s)."""
+    if isinstance(subject.source, str):
+        return attributes.filter(attributes._source == subject.source)
+    if subject.prefix is not None:
+        return attributes.filter(attributes._source.startswith(subject.prefix))
+    return attributes
 
 
 def age_band(months: ir.IntegerValue) -> ir.StringValue:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,8 +21,8 @@ from daeval.metrics.address_moves import CATEGORIES as MOVES
 from daeval.metrics.address_moves import address_moves
 from daeval.metrics.comparisons import comparison_rows
 from daeval.metrics.csc_outcome import OUTCOMES, csc_outcome_within_window, outcomes
-from daeval.metrics.csc_referral import csc_referral_within_window, index_events
-from daeval.metrics.engines import measure_backend
+from daeval.metrics.csc_referral import CHILD, csc_referral_within_window, index_events
+from daeval.metrics.engines import kept, measure_backend
 from daeval.metrics.groupings import PERIODS, Breakdown, person_attributes
 from daeval.metrics.person_keys import with_person_key
 from daeval.metrics.post_separation import post_separation_share
@@ -29,7 +30,7 @@ from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.re_referral_factor import re_referral_by_factor
 from daeval.metrics.reliable_change import change_frame
-from daeval.metrics.repeat_notification import repeat_notification_rate
+from daeval.metrics.repeat_notification import VICTIM, repeat_notification_rate
 from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
 from daeval.metrics.screening import STAGES as SCREENING
 from daeval.metrics.screening import screening_funnel
@@ -171,7 +172,8 @@ def compute_measures(
             f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
         )
     as_of = as_of or warehouse.latest_date()
-    with measure_backend(engine, warehouse.path, _tables_used(warehouse)) as con:
+    used = _tables_used(warehouse)
+    with measure_backend(engine, warehouse.path, used) as con, ExitStack() as stack:
         referrals = con.table("csc_referrals")
         first = referrals.referral_date.min().execute()
         if first is None or pd.isna(first):
@@ -184,15 +186,17 @@ def compute_measures(
             )
         start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
         loaded = set(warehouse.loaded_tables())
+        people = person_attributes(con.table("people")) if "people" in loaded else None
         breakdown = Breakdown(
-            attributes=person_attributes(con.table("people")) if "people" in loaded else None,
+            # Computed once for every measure: each person record's subgroups.
+            attributes=None if people is None else kept(stack, people),
             subgroups=subgroups,
             period=period,
             comparison=comparison,
         )
         # The same child is the same person after linkage, even under two CSC ids.
-        keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
-        keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
+        referrals = kept(stack, with_person_key(con, referrals, "child_id", "csc", "child_key"))
+        keyed = referrals.rename(person_id="child_id").rename(child_id="child_key")
         frames = [re_referral_rate(keyed, start, end, window_days, breakdown).execute()]
         if "assessments" in loaded:
             assessments = con.table("assessments")
@@ -202,7 +206,7 @@ def compute_measures(
         if "police_notifications" in loaded:
             frames.append(_notification_measures(con, as_of, window_days, breakdown))
         if {"police_notifications", "notification_children"} <= loaded:
-            frames.append(_within_window(con, as_of, window_days, loaded, breakdown))
+            frames.append(_within_window(con, referrals, as_of, window_days, loaded, breakdown))
         if "service_episodes" in loaded:
             episodes = con.table("service_episodes")
             frames.append(service_funnel(episodes, as_of, breakdown).execute())
@@ -235,51 +239,79 @@ def compute_measures(
     return run
 
 
+NOTIFICATION_COLUMNS = (
+    "notification_id",
+    "notification_date",
+    "incident_type",
+    "victim_id",
+    "victim_key",
+    "risk_level",
+    "post_separation",
+)
+"""The columns of police notifications that the victims' measures read."""
+
+
 def _notification_measures(
     con: ibis.BaseBackend, as_of: date, window_days: int, breakdown: Breakdown
 ) -> pd.DataFrame:
-    """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person key)."""
+    """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person
+    key), from the domestic abuse notifications, computed once for the three."""
     notifications = with_person_key(
         con, con.table("police_notifications"), "victim_id", "police", "victim_key"
     )
     da = notifications.filter(notifications.incident_type == "domestic_abuse")
-    first = da.notification_date.min().execute()
-    if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
-        return pd.DataFrame()
-    start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-    repeats = repeat_notification_rate(notifications, start, end, window_days, breakdown)
-    trajectories = risk_trajectory(notifications, as_of, window_days, breakdown).execute()
-    separated = post_separation_share(notifications, pd.Timestamp(first).date(), as_of, breakdown)
-    repeats, separated = repeats.execute(), separated.execute()
+    # Each victim's subgroups are looked up once for the three.
+    da, breakdown = breakdown.describe(
+        da.select(*NOTIFICATION_COLUMNS), VICTIM, "notification_date"
+    )
+    with ExitStack() as stack:
+        da = kept(stack, da)
+        first = da.notification_date.min().execute()
+        if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
+            return pd.DataFrame()
+        start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+        repeats = repeat_notification_rate(da, start, end, window_days, breakdown)
+        trajectories = risk_trajectory(da, as_of, window_days, breakdown).execute()
+        separated = post_separation_share(da, pd.Timestamp(first).date(), as_of, breakdown)
+        repeats, separated = repeats.execute(), separated.execute()
     frames = [repeats, trajectories[trajectories.denominator > 0], separated]
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def _within_window(
-    con: ibis.BaseBackend, as_of: date, window_days: int, loaded: set[str], breakdown: Breakdown
+    con: ibis.BaseBackend,
+    referrals: ir.Table,
+    as_of: date,
+    window_days: int,
+    loaded: set[str],
+    breakdown: Breakdown,
 ) -> pd.DataFrame:
-    """csc_referral_within_window and, with assessments and plans loaded,
-    csc_outcome_within_window: children matched across police and CSC by person key."""
+    """csc_referral_within_window, the survival measures, address_moves and, with assessments
+    and plans loaded, csc_outcome_within_window: children matched across police and CSC by person
+    key, from index events computed once for all. ``referrals`` carry the CSC person key as
+    child_key."""
     children = with_person_key(
         con, con.table("notification_children"), "child_id", "police", "child_key"
     )
-    referrals = with_person_key(con, con.table("csc_referrals"), "child_id", "csc", "child_key")
     events = index_events(con.table("police_notifications"), children)
-    referred = referrals.select("child_key", "referral_date")
-    frames = [
-        csc_referral_within_window(events, referred, as_of, window_days, breakdown).execute(),
-        survival_measures(events, referred, as_of, window_days, breakdown),
-    ]
-    if "addresses" in loaded:
-        addresses = con.table("addresses")
-        moves = with_person_key(con, addresses, "person_id", addresses.source, "child_key")
-        frames.append(address_moves(events, moves, as_of, window_days, breakdown).execute())
-    if {"assessments", "plans"} <= loaded:
-        plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
-        found = outcomes(referrals, con.table("assessments"), plans)
-        frames.append(
-            csc_outcome_within_window(events, found, as_of, window_days, breakdown).execute()
-        )
+    # Each child's subgroups are looked up once for every measure.
+    events, breakdown = breakdown.describe(events, CHILD, "notification_date")
+    with ExitStack() as stack:
+        events = kept(stack, events)
+        referred = referrals.select("child_key", "referral_date")
+        frames = [
+            csc_referral_within_window(events, referred, as_of, window_days, breakdown).execute(),
+            survival_measures(events, referred, as_of, window_days, breakdown),
+        ]
+        if "addresses" in loaded:
+            addresses = con.table("addresses")
+            moves = with_person_key(con, addresses, "person_id", addresses.source, "child_key")
+            frames.append(address_moves(events, moves, as_of, window_days, breakdown).execute())
+        if {"assessments", "plans"} <= loaded:
+            plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
+            found = outcomes(referrals, con.table("assessments"), plans)
+            outcome = csc_outcome_within_window(events, found, as_of, window_days, breakdown)
+            frames.append(outcome.execute())
     frame = pd.concat(frames, ignore_index=True)
     return frame[frame.denominator > 0]
 

@@ -94,16 +94,19 @@ def change_frame(
     as_of: date,
     breakdown: Breakdown = NO_BREAKDOWN,
 ) -> pd.DataFrame:
-    """Both measures' rows (before disclosure control), from the ``measure_responses`` table."""
-    events = _events(responses, settings, as_of)
-    first = events.end_date.min().execute()
-    if first is None or pd.isna(first):
-        return pd.DataFrame(columns=[*MEASURES_COLUMNS])
-    subject = Subject(events.source, "person_id")
-    events, groupings = breakdown.apply(events, SITE, "end_date", subject)
+    """Both measures' rows (before disclosure control), from the ``measure_responses`` table, in
+    one query: the questionnaires are scored once."""
+    scored = _events(responses, settings, as_of)
+    subject = Subject(scored.source, "person_id")
+    events, groupings = breakdown.apply(scored, SITE, "end_date", subject)
     counts = [*SUMS, *(f for f, _ in CLASSES.values()), *CLINICAL_FLAGS.values()]
     sums = rollup(events, counts, groupings, "end_date", breakdown.period, within=["instrument"])
-    return change_rows(sums.execute(), change_rules(settings), pd.Timestamp(first).date(), as_of)
+    # The first end questionnaire, on every row: the start of the whole period.
+    sums = sums.mutate(_first=scored.end_date.min().as_scalar()).execute()
+    if not len(sums):
+        return pd.DataFrame(columns=[*MEASURES_COLUMNS])
+    first = pd.Timestamp(sums._first.iloc[0]).date()
+    return change_rows(sums, change_rules(settings), first, as_of)
 
 
 def change_rows(

@@ -72,12 +72,17 @@ and the 95% confidence interval (blank on the rows of ``time_to_first_referral``
 
 
 def survival_counts(
-    events: ir.Table, referrals: ir.Table, as_of: date, breakdown: Breakdown = NO_BREAKDOWN
+    events: ir.Table,
+    referrals: ir.Table,
+    as_of: date,
+    breakdown: Breakdown = NO_BREAKDOWN,
+    complete_by: date | None = None,
 ) -> ir.Table:
     """Per (group_by, group, day): ``events`` (index events whose first referral came ``day`` days
     after d) and ``censored`` (index events with no referral in (d, as_of], as_of - d = ``day``),
     for all index events, by risk level and by the breakdown's groupings (not by period: a curve
-    is drawn over the whole follow-up).
+    is drawn over the whole follow-up). With ``complete_by``, also ``complete_events`` and
+    ``complete_censored``: the same counts of the index events with d <= ``complete_by`` alone.
 
     ``events``: notification_id, child_key, notification_date, risk_level (and child_id for
     subgroups), as from :func:`daeval.metrics.csc_referral.index_events`; ``referrals``:
@@ -111,10 +116,17 @@ def survival_counts(
         events=referred,
         censored=1 - referred,
     )
+    sums = ["events", "censored"]
+    if complete_by is not None:
+        complete = (timed.notification_date <= complete_by).cast("int64")
+        timed = timed.mutate(
+            complete_events=timed.events * complete, complete_censored=timed.censored * complete
+        )
+        sums += ["complete_events", "complete_censored"]
     timed, groupings = replace(breakdown, period=None).apply(
         timed, BY_RISK, "notification_date", CHILD
     )
-    counts = rollup(timed, ["events", "censored"], groupings, within=["day"])
+    counts = rollup(timed, sums, groupings, within=["day"])
     return counts.drop("bucket_start", "bucket_end")
 
 
@@ -239,9 +251,9 @@ def time_to_first_referral(
 ) -> pd.DataFrame:
     """Rows of the tidy measures table (before disclosure control): ``kaplan_meier_median`` and
     ``median_among_referred`` per group. Inputs as for :func:`survival_counts`."""
-    counts = survival_counts(events, referrals, as_of, breakdown).execute()
-    rows = _median_rows(counts, events, referrals, as_of, window_days, breakdown)
-    return _frame(rows, _period(events, as_of))
+    last_index = as_of - timedelta(days=window_days)
+    counts = survival_counts(events, referrals, as_of, breakdown, last_index).execute()
+    return _frame(_median_rows(counts, window_days), _period(events, as_of))
 
 
 def survival_measures(
@@ -252,24 +264,18 @@ def survival_measures(
     breakdown: Breakdown = NO_BREAKDOWN,
 ) -> pd.DataFrame:
     """The rows of both :func:`km_csc_referral` and :func:`time_to_first_referral`, counting the
-    index events' times once for both."""
-    counts = survival_counts(events, referrals, as_of, breakdown).execute()
-    rows = _km_rows(counts, window_days)
-    rows += _median_rows(counts, events, referrals, as_of, window_days, breakdown)
+    index events' times once for both, in one query."""
+    last_index = as_of - timedelta(days=window_days)
+    counts = survival_counts(events, referrals, as_of, breakdown, last_index).execute()
+    rows = _km_rows(counts, window_days) + _median_rows(counts, window_days)
     return _frame(rows, _period(events, as_of))
 
 
-def _median_rows(
-    counts: pd.DataFrame,
-    events: ir.Table,
-    referrals: ir.Table,
-    as_of: date,
-    window_days: int,
-    breakdown: Breakdown,
-) -> list[dict[str, object]]:
-    last_index = as_of - timedelta(days=window_days)
-    complete = events.filter(events.notification_date <= last_index)
-    window = survival_counts(complete, referrals, as_of, breakdown).execute()
+def _median_rows(counts: pd.DataFrame, window_days: int) -> list[dict[str, object]]:
+    """Both medians per group, from :func:`survival_counts` with ``complete_by`` = as_of - W."""
+    complete = counts.complete_events + counts.complete_censored > 0
+    window = counts[complete].drop(columns=["events", "censored"])
+    window = window.rename(columns={"complete_events": "events", "complete_censored": "censored"})
     rows = []
     for group_by, group, day, hits, at_risk in _groups(counts):
         median = _km_median(day, hits, at_risk)
