@@ -118,3 +118,44 @@ def test_mean_change_and_effect_size_with_their_intervals(change_measures):
         pytest.approx(d - half, rel=1e-5),
         pytest.approx(d + half, rel=1e-5),
     )
+
+
+# CORE-10 (clinical score: the item mean times 10, items 2 and 3 reversed, one item of ten may be
+# missing): answers that give fractional scores, so that sums of scores must keep their fractions.
+CORE10_PAIRS = {  # person: (baseline answers, end answers), items 1-10; None is unanswered
+    "k": ([3, 1, 0, 4, 3, 2, 3, None, 4, 2], [1, 3, 2, 1, 1, 0, 2, 1, 0, 1]),
+    "l": ([2, 2, 1, 3, 3, 3, 2, 2, None, 4], [2, 3, 3, 1, 1, 1, 2, 0, 1, None]),
+    "m": ([4, 0, 0, 4, 4, 3, 4, 3, 3, 3], [3, 2, 1, None, 2, 2, 1, 1, 2, 1]),
+    "n": ([1, 2, 2, 2, None, 1, 2, 2, 1, 1], [1, 3, 3, 0, 1, 0, 1, 1, 0, 0]),
+}
+
+
+def _core10_score(values: list) -> float:
+    answered = [4 - v if item in (2, 3) else v for item, v in enumerate(values, 1) if v is not None]
+    return round(10 * sum(answered) / len(answered), 2)  # scores are kept to two decimals
+
+
+@pytest.fixture(params=[e for e in SPEC_ENGINES if e != "reference"])
+def core10_measures(request):
+    rows = []
+    for person, (baseline, end) in CORE10_PAIRS.items():
+        for timepoint, values in (("baseline", baseline), ("end", end)):
+            answered = dict(enumerate(values, 1))
+            on = START if timepoint == "baseline" else END
+            rows += answers("CORE10", answered, person, timepoint, "service:fbs", on)
+    engine = _engine(request)
+    with _connected(engine) as con:
+        table = con.create_table("measure_responses", answers_table(rows))
+        frame = change_frame(table, default_settings(), AS_OF)
+    return {(r.group_by, r.category): r for r in frame.itertuples(index=False)}
+
+
+def test_mean_change_and_effect_size_of_fractional_scores(core10_measures):
+    baseline = np.array([_core10_score(b) for b, _ in CORE10_PAIRS.values()])
+    end = np.array([_core10_score(e) for _, e in CORE10_PAIRS.values()])
+    assert any(s != round(s) for s in np.concatenate([baseline, end]))
+    change = end - baseline
+    mean = core10_measures[("all", "CORE10:mean_change")]
+    assert mean.numerator == len(change) and mean.value == pytest.approx(change.mean())
+    effect = core10_measures[("all", "CORE10:effect_size")]
+    assert effect.value == pytest.approx(change.mean() / baseline.std(ddof=1))

@@ -256,7 +256,11 @@ def _sum_by(
         if grouping.groups is not None:
             t = t.filter(t[grouping.column].cast("string").isin(grouping.groups))
         by.insert(0, grouping.column)
-    sums = {c: t[c].sum().fill_null(0).cast("int64") for c in counts}
+    # Counts stay whole numbers; sums of scores keep their fractions.
+    sums = {
+        c: t[c].sum().fill_null(0).cast("int64" if t[c].type().is_integer() else "float64")
+        for c in counts
+    }
     agg = t.group_by(by).aggregate(**sums) if by else t.aggregate(**sums)
     return agg.select(
         group_by=ibis.literal(grouping.column if grouping else "all"),
