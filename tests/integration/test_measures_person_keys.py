@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from tests.lib.keys import TEST_KEY
@@ -10,6 +11,7 @@ from tests.lib.tables import write_table
 from daeval.ingest.load import ingest_folder
 from daeval.link.run import link_workspace
 from daeval.metrics.measures_table import compute_measures
+from daeval.model import MEASURES_COLUMNS
 from daeval.privacy.disclosure_control import DisclosurePolicy
 from daeval.warehouse import Workspace
 
@@ -51,7 +53,7 @@ def _within(ws: Workspace) -> dict[str, tuple[int, int]]:
     }
 
 
-def test_children_are_followed_by_trusted_links_and_then_by_linkage(tmp_path):
+def _workspace(tmp_path) -> Workspace:
     raw = tmp_path / "raw"
     for name, text in (
         ("people", PEOPLE), ("police_notifications", NOTIFICATIONS),
@@ -61,6 +63,24 @@ def test_children_are_followed_by_trusted_links_and_then_by_linkage(tmp_path):
         write_table(raw, name, text)
     ws = Workspace(tmp_path / "ws")
     ingest_folder(raw, ws, TEST_KEY)
+    return ws
+
+
+def test_the_warehouse_keeps_the_rows_of_the_last_run(tmp_path):
+    ws = _workspace(tmp_path)
+    columns = ", ".join(f'"{c}"' for c in MEASURES_COLUMNS)
+    for _ in range(2):  # a second run replaces the first run's rows
+        run = compute_measures(ws, as_of=date(2021, 6, 30))
+        with ws.open().connect(read_only=True) as con:
+            stored = con.execute(f"SELECT {columns} FROM measures").fetchall()
+        assert sorted(stored, key=str) == sorted(
+            (tuple(asdict(r).values()) for r in run.rows), key=str
+        )
+    assert any(r.suppressed for r in run.rows)  # their counts are missing: NULL in the table
+
+
+def test_children_are_followed_by_trusted_links_and_then_by_linkage(tmp_path):
+    ws = _workspace(tmp_path)
 
     # Before linkage only the trusted link p1 = c1 joins police to CSC.
     assert _within(ws) == {"all": (1, 2), "high": (1, 1), "medium": (0, 1)}

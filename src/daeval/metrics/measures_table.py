@@ -13,6 +13,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
@@ -47,6 +48,20 @@ from daeval.study.screening import Screening, read_screening
 from daeval.warehouse import Warehouse, Workspace
 
 MEASURES_CSV = "measures.csv"
+MEASURES_ARROW = pa.schema(
+    [
+        *((c, pa.string()) for c in ("measure", "group_by", "group", "category")),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+        ("numerator", pa.int64()),
+        ("denominator", pa.int64()),
+        ("value", pa.float64()),
+        ("suppressed", pa.bool_()),
+        ("ci_lower", pa.float64()),
+        ("ci_upper", pa.float64()),
+    ]
+)
+"""The measures table's rows as Arrow columns, in the order of MeasureRow."""
 MEASURES_META = "measures.json"
 
 
@@ -389,9 +404,10 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         con.execute(
             f"DELETE FROM measures WHERE measure IN ({', '.join('?' for _ in measures)})", measures
         )
-        con.executemany(
-            f"INSERT INTO measures ({', '.join(_quoted(c) for c in MEASURES_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in MEASURES_COLUMNS)})",
-            [list(asdict(r).values()) for r in run.rows],
-        )
+        # One insert of the whole table (row by row, 2,000 rows took about two seconds).
+        columns = ", ".join(_quoted(c) for c in MEASURES_COLUMNS)
+        new_rows = pa.Table.from_pylist([asdict(r) for r in run.rows], schema=MEASURES_ARROW)
+        con.register("new_measures", new_rows)
+        con.execute(f"INSERT INTO measures ({columns}) SELECT {columns} FROM new_measures")
+        con.unregister("new_measures")
         con.execute("COMMIT")
