@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ibis
 import pandas as pd
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from tests.lib import reference_scoring
 from tests.spec.conftest import answers_frame, answers_table
@@ -72,8 +72,18 @@ def _engine_scores(backend: str, rows: list[dict]) -> dict:
     return out
 
 
+# PHQ-9 with item 4 unanswered: 17 prorated to nine items is 19.125, a half to round.
+PHQ9_ITEM_4_UNANSWERED = {1: 3.0, 2: 3.0, 3: 2.0, 5: 3.0, 6: 2.0, 7: 2.0, 8: 2.0, 9: 0.0}
+PRORATED_TO_A_HALF = [
+    dict(source="service:x", person_id="p1", instrument="PHQ9", timepoint="baseline",
+         respondent="self", item=str(item), value=value)
+    for item, value in PHQ9_ITEM_4_UNANSWERED.items()
+]  # fmt: skip
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answer_sets)
+@example((PRORATED_TO_A_HALF,))
 def test_engines_score_as_the_reference(sets):
     rows = [r for s in sets for r in s]
     assume(rows)

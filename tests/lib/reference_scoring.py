@@ -3,6 +3,7 @@ instrument's definition: the reference the warehouse scoring (Ibis) is checked a
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -37,7 +38,13 @@ def _scale_score(
         assert instrument.scoring and instrument.scoring.conversion
         score = instrument.scoring.conversion[int(total)] if missing == 0 else None
     prorated = missing > 0 and not count_as_no
-    return (None if score is None else round(score, 2)), valid, missing, prorated
+    return (None if score is None else _rounded(score)), valid, missing, prorated
+
+
+def _rounded(score: float) -> float:
+    """``score`` to two decimals as the SQL engines round: halves away from zero (a prorated
+    17 x 9 / 8 = 19.125 is 19.13), where Python's round takes halves to even (19.12)."""
+    return math.copysign(math.floor(abs(score) * 100 + 0.5), score) / 100
 
 
 def _keyed(instrument: Instrument, item: str, value: float) -> float:
