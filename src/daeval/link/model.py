@@ -4,11 +4,11 @@ default parameters used when training on the data cannot work.
 Records are compared on the linkage features made at ingest (normalised names and their Soundex
 codes, year-month and day of birth, sex, postcode sector), on events (a child in a police
 notification and a child the police referred to children's social care within a week of it are
-likely one child) and on households: two records of one child list brothers and sisters of the same
-names, and a record listed among the other's brothers and sisters is another child. The comparison levels follow the recording errors seen in police, children's
-social care and service records: a name written the other way round, a nickname or keying error in
-one name, a day and month transposed, a day or a year out, an older address in the same postcode
-district.
+likely one child) and on households: two records of one child list brothers and sisters of the
+same names, and a record listed among the other's brothers and sisters is another child. The
+comparison levels follow the recording errors seen in police, children's social care and service
+records: a name written the other way round, a nickname or keying error in one name, a day and
+month transposed, a day or a year out, an older address in the same postcode district.
 
 Scores are Fellegi-Sunter match weights (log2 of the Bayes factor), as Splink computes them.
 """
