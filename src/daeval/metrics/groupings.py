@@ -121,12 +121,11 @@ class Breakdown:
 
 
 def person_attributes(people: ir.Table) -> ir.Table:
-    """One row per person record: _source, _person, the subgroup attributes and _birth_month. A
-    record listed twice is one row (the largest of each attribute), so that it never counts an
-    event twice."""
+    """One row per person record: _source, _person, the subgroup attributes and _birth_month.
+    ``people`` holds one row per record: ingest keeps its key, (source, person_id), unique."""
     sector = people.postcode_sector
     space = sector.find(" ")
-    attributes = people.select(
+    return people.select(
         _source=people.source,
         _person=people.person_id,
         area=ibis.cases((space > 0, sector.substr(0, space)), else_=sector),
@@ -134,13 +133,6 @@ def person_attributes(people: ir.Table) -> ir.Table:
         ethnicity_group=people.ethnicity.cases(*ETHNICITY_GROUP.items(), else_=None),
         disability=people.disability,
         _birth_month=people.birth_month,
-    )
-    return attributes.group_by("_source", "_person").aggregate(
-        area=attributes.area.max(),
-        sex=attributes.sex.max(),
-        ethnicity_group=attributes.ethnicity_group.max(),
-        disability=attributes.disability.max(),
-        _birth_month=attributes._birth_month.max(),
     )
 
 

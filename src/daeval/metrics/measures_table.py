@@ -203,8 +203,8 @@ def compute_measures(
         loaded = set(warehouse.loaded_tables())
         people = person_attributes(con.table("people")) if "people" in loaded else None
         breakdown = Breakdown(
-            # Computed once for every measure: each person record's subgroups.
-            attributes=None if people is None else kept(stack, people),
+            # Each measure's query looks up only its subjects' source in people.
+            attributes=people,
             subgroups=subgroups,
             period=period,
             comparison=comparison,
