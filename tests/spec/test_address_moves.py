@@ -155,6 +155,18 @@ def test_records_of_one_child_starting_the_same_day_are_one_move(moves):
     assert got[("all", "all", "moves_per_child")] == (2, 1)
 
 
+def test_two_records_of_one_child_in_a_notification_each_count_their_moves_once(moves):
+    """A notification listing two police records that linkage found to be one child gives two
+    index events (as csc_referral_within_window counts them), each with the child's own moves,
+    not the moves of both rows together."""
+    events = EVENT_HEADER + "n1 | k1 | 2020-01-01 | high\nn1 | k1 | 2020-01-01 | high"
+    addresses = ADDRESS_HEADER + "k1 | csc | 2019-01-01\nk1 | police | 2020-03-01"
+    got = moves(events, addresses, AS_OF)
+    assert got[("all", "all", "1")] == (2, 2)
+    assert got[("all", "all", "2_or_more")] == (0, 2)
+    assert got[("all", "all", "moves_per_child")] == (2, 2)
+
+
 def test_a_shorter_window_and_no_complete_event(moves):
     events = EVENT_HEADER + "n1 | k1 | 2021-12-01 | high"
     addresses = ADDRESS_HEADER + "k1 | csc | 2019-01-01\nk1 | csc | 2021-12-31"

@@ -98,6 +98,25 @@ def test_clinical_change_counts_only_those_starting_in_the_clinical_range(change
     }  # fmt: skip
 
 
+@pytest.fixture(params=[e for e in SPEC_ENGINES if e != "reference"])
+def ibis_engine(request) -> str:
+    return _engine(request)
+
+
+def test_a_group_where_nobody_starts_in_the_clinical_range_has_no_clinical_rows(ibis_engine):
+    engine = ibis_engine
+    rows = []
+    for person, (b, e) in {"p1": (5, 4), "p2": (8, 5)}.items():
+        rows += answers("PHQ9", with_total(b, 0, 3, 9), person, "baseline", "service:low", START)
+        rows += answers("PHQ9", with_total(e, 0, 3, 9), person, "end", "service:low", END)
+    with _connected(engine) as con:
+        table = con.create_table("measure_responses", answers_table(rows))
+        frame = change_frame(table, default_settings(), AS_OF)
+    assert set(frame.measure) == {"reliable_change"}
+    unchanged = frame[frame.category == "PHQ9:unchanged"]
+    assert list(zip(unchanged.numerator, unchanged.denominator, strict=True)) == [(2, 2), (2, 2)]
+
+
 def test_mean_change_and_effect_size_with_their_intervals(change_measures):
     got = change_measures
     baseline = np.array([b for b, _ in PAIRS.values()], dtype=float)

@@ -62,7 +62,9 @@ def address_moves(
     in_window = complete.join(
         moves, [complete.child_key == moves.move_key, gap >= 1, gap <= window_days]
     ).select(moved_event=complete.event_id, move_date=moves.move_date)
-    counted = in_window.group_by("moved_event").aggregate(moves=in_window.count())
+    # Distinct days: a notification listing two records of one child (one person key) joins
+    # each move once per record, and each of its index events made the move once.
+    counted = in_window.group_by("moved_event").aggregate(moves=in_window.move_date.nunique())
     per_event = complete.left_join(counted, complete.event_id == counted.moved_event)
     per_event = per_event.mutate(moves=per_event.moves.fill_null(0)).drop("moved_event")
 

@@ -16,7 +16,8 @@ a valid ``end`` score on the same instrument from the same respondent (scored in
   (2002). Psychological Methods 7(1):105-125). A negative change is a fall in the score, which is
   an improvement where higher is worse.
 - ``clinical_change``: among those whose baseline is in the clinical range, categories
-  ``<instrument>:recovered``, ``:improved``, ``:unchanged``, ``:deteriorated``.
+  ``<instrument>:recovered``, ``:improved``, ``:unchanged``, ``:deteriorated``; no rows for a
+  group in which nobody starts in the clinical range.
 
 The period runs from the earliest end questionnaire to ``as_of``; the date of an event for
 period and age is the end questionnaire's.
@@ -132,8 +133,8 @@ def change_rows(
             continue
         for name, (flag, _) in CLASSES.items():
             rows.append(_share(base, RELIABLE, f"{r.instrument}:{name}", getattr(r, flag), r.s_rn))
-        if rule.cutoff is None:
-            continue
+        if rule.cutoff is None or r.s_cn == 0:
+            continue  # no cut-off, or nobody in the group started in the clinical range
         for name, flag in CLINICAL_FLAGS.items():
             rows.append(_share(base, CLINICAL, f"{r.instrument}:{name}", getattr(r, flag), r.s_cn))
     return pd.DataFrame(rows, columns=[*MEASURES_COLUMNS])
