@@ -48,6 +48,10 @@ see [Scoring and change](#scoring-and-change). This page is generated from the f
 
 ## Summary
 
+The cut-off column gives the published cut-off. Clinically significant change uses the
+criterion above: for an instrument with both norms (CORE-10) the clinical range starts at c,
+given in its section, not at the published cut-off, unless the study picks `cutoff`.
+
 | Code | Instrument | Licence | Items | Score | Missing items | Cut-off | Reliable change |
 |---|---|---|---|---|---|---|---|
 """

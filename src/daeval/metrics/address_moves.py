@@ -54,19 +54,27 @@ def address_moves(
     """
     last_index = as_of - timedelta(days=window_days)
     complete = events.filter(events.notification_date <= last_index)
-    complete = complete.mutate(
-        event_id=complete.notification_id.cast("string").concat("|", complete.child_key)
-    )
     moves = _moves(addresses)
     gap = moves.move_date.delta(complete.notification_date, unit="day")
     in_window = complete.join(
         moves, [complete.child_key == moves.move_key, gap >= 1, gap <= window_days]
-    ).select(moved_event=complete.event_id, move_date=moves.move_date)
-    # Distinct days: a notification listing two records of one child (one person key) joins
-    # each move once per record, and each of its index events made the move once.
-    counted = in_window.group_by("moved_event").aggregate(moves=in_window.move_date.nunique())
-    per_event = complete.left_join(counted, complete.event_id == counted.moved_event)
-    per_event = per_event.mutate(moves=per_event.moves.fill_null(0)).drop("moved_event")
+    ).select(
+        moved_key=complete.child_key, moved_on=complete.notification_date, move_date=moves.move_date
+    )
+    # A child's moves after day d depend on the child and the day only. Distinct days: a
+    # notification listing two records of one child (one person key) joins each move once per
+    # record, and each of its index events made the move once.
+    counted = in_window.group_by("moved_key", "moved_on").aggregate(
+        moves=in_window.move_date.nunique()
+    )
+    per_event = complete.left_join(
+        counted,
+        [
+            complete.child_key == counted.moved_key,
+            complete.notification_date == counted.moved_on,
+        ],
+    )
+    per_event = per_event.mutate(moves=per_event.moves.fill_null(0)).drop("moved_key", "moved_on")
 
     n = per_event.moves
     # Per event: one 0/1 column per number of moves, and the moves themselves for the mean.

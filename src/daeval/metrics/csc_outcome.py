@@ -64,20 +64,25 @@ def csc_outcome_within_window(
     """
     last_index = as_of - timedelta(days=window_days)
     complete = events.filter(events.notification_date <= last_index)
-    complete = complete.mutate(
-        event_id=complete.notification_id.cast("string").concat("|", complete.child_key)
-    )
     later = found.select(
         found_key=found.child_key, outcome_date=found.outcome_date, outcome=found.category
     )
     gap = later.outcome_date.delta(complete.notification_date, unit="day")
+    # What a child reached after day d depends on the child and the day only.
     reached = (
         complete.join(later, [complete.child_key == later.found_key, gap >= 1, gap <= window_days])
-        .select(event_id=complete.event_id, category=later.outcome)
+        .select(complete.child_key, complete.notification_date, category=later.outcome)
         .distinct()
     )
     rows = category_rows(
-        complete, reached, BY_RISK, OUTCOMES, "notification_date", breakdown, CHILD
+        complete,
+        reached,
+        ("child_key", "notification_date"),
+        BY_RISK,
+        OUTCOMES,
+        "notification_date",
+        breakdown,
+        CHILD,
     )
     rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
     return measure_rows(rows, MEASURE, None, last_index)

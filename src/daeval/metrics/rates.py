@@ -35,6 +35,7 @@ def rate_rows(
 def category_rows(
     events: ir.Table,
     reached: ir.Table,
+    key: Sequence[str],
     native: Sequence[Grouping],
     categories: tuple[str, ...],
     on: str,
@@ -42,19 +43,47 @@ def category_rows(
     subject: Subject | None = None,
 ) -> ir.Table:
     """One row per category, for all events and by each grouping: numerator = events that
-    reached the category, denominator = events. ``events``: event_id, the grouping columns and
-    the date ``on``; ``reached``: event_id and category. Every category has a row, zero when none
-    reached it."""
-    flags = {
-        f"_reached_{i}": (reached.category == c).cast("int64").max()
-        for i, c in enumerate(categories)
-    }
-    pivot = reached.group_by(_reached_event=reached.event_id).aggregate(**flags)
-    joined = events.left_join(pivot, events.event_id == pivot._reached_event)
-    counted = joined.mutate(
-        **{name: joined[name].fill_null(0) for name in flags},
-        denominator=ibis.literal(1, "int64"),
-    ).drop("_reached_event")
+    reached the category, denominator = events; an event can reach several. ``events``: the
+    ``key`` columns, the grouping columns and the date ``on``; ``reached``: the ``key`` columns
+    and category, naming what the events of that key reached (events sharing a key reach the
+    same, and each counts). Every category has a row, zero when none reached it."""
+    flags = _flags(reached.category, categories)
+    by = {f"_reached_{k}": reached[k] for k in key}
+    pivot = reached.group_by(**by).aggregate(**{n: f.max() for n, f in flags.items()})
+    joined = events.left_join(pivot, [events[k] == pivot[f"_reached_{k}"] for k in key])
+    counted = joined.mutate(**{name: joined[name].fill_null(0) for name in flags}).drop(*by)
+    return _category_sums(counted, flags, native, categories, on, breakdown, subject)
+
+
+def class_rows(
+    events: ir.Table,
+    native: Sequence[Grouping],
+    categories: tuple[str, ...],
+    on: str,
+    breakdown: Breakdown = NO_BREAKDOWN,
+    subject: Subject | None = None,
+) -> ir.Table:
+    """As :func:`category_rows`, for events each in one category at most: their ``category``
+    column."""
+    flags = _flags(events.category, categories)
+    counted = events.mutate(**{n: f.fill_null(0) for n, f in flags.items()})
+    return _category_sums(counted, flags, native, categories, on, breakdown, subject)
+
+
+def _flags(category: ir.StringValue, categories: tuple[str, ...]) -> dict[str, ir.IntegerValue]:
+    return {f"_reached_{i}": (category == c).cast("int64") for i, c in enumerate(categories)}
+
+
+def _category_sums(
+    counted: ir.Table,
+    flags: dict,
+    native: Sequence[Grouping],
+    categories: tuple[str, ...],
+    on: str,
+    breakdown: Breakdown,
+    subject: Subject | None,
+) -> ir.Table:
+    counted = counted.mutate(denominator=ibis.literal(1, "int64"))
     counted, groupings = breakdown.apply(counted, native, on, subject)
     sums = rollup(counted, [*flags, "denominator"], groupings, on, breakdown.period)
     keys = ("group_by", "group", "bucket_start", "bucket_end")

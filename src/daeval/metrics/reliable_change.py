@@ -61,7 +61,9 @@ SITE = (Grouping("site_id"),)
 def _events(responses: ir.Table, settings: InstrumentSettings, as_of: date) -> ir.Table:
     answers = responses.select(*ANSWER_COLUMNS[:-1], value=responses.value.cast("float64"))
     rules = change_rules(settings)
-    pairs = classified(paired_scores(score_administrations(answers, settings.library)), rules)
+    pairs = classified(
+        paired_scores(score_administrations(answers, settings.library, totals_only=True)), rules
+    )
     pairs = pairs.filter(pairs.end_date.notnull() & (pairs.end_date <= as_of))
     site = ibis.ifelse(
         pairs.source.startswith("service:"), pairs.source.substr(len("service:")), pairs.source

@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from daeval.metrics.csc_referral import BY_RISK, RISK_LEVELS
 from daeval.metrics.groupings import Breakdown
-from daeval.metrics.rates import NO_BREAKDOWN, category_rows, measure_rows
+from daeval.metrics.rates import NO_BREAKDOWN, class_rows, measure_rows
 from daeval.metrics.repeat_notification import VICTIM
 
 MEASURE = "risk_trajectory"
@@ -62,10 +62,7 @@ def risk_trajectory(
         (joined.highest < joined.rank, "de_escalated"),
         else_="repeat_same_level",
     )
-    classified = joined.select(event_id=joined.notification_id, category=category)
-    events = index.mutate(event_id=index.notification_id)
-    rows = category_rows(
-        events, classified, BY_RISK, CLASSES, "notification_date", breakdown, VICTIM
-    )
+    classified = joined.mutate(category=category)
+    rows = class_rows(classified, BY_RISK, CLASSES, "notification_date", breakdown, VICTIM)
     rows = rows.cross_join(index.aggregate(period_start=index.notification_date.min()))
     return measure_rows(rows, MEASURE, None, last_index)
