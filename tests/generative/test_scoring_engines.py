@@ -1,5 +1,6 @@
 """On random answers to every instrument of the library (answers missing, out of range, given
-twice), Ibis on DuckDB and on SQLite score exactly as the plain-Python reference does."""
+twice), Ibis on DuckDB and on SQLite score exactly as the plain-Python reference does, and so
+does the totals-only scoring that measures of change use."""
 
 from __future__ import annotations
 
@@ -55,11 +56,11 @@ answer_sets = st.lists(st.integers(0, 10**6), min_size=1, max_size=6, unique=Tru
 )
 
 
-def _engine_scores(backend: str, rows: list[dict]) -> dict:
+def _engine_scores(backend: str, rows: list[dict], totals_only: bool = False) -> dict:
     con = getattr(ibis, backend).connect()
     try:
         table = con.create_table("answers", answers_table(rows))
-        result = score_administrations(table, LIBRARY).execute()
+        result = score_administrations(table, LIBRARY, totals_only=totals_only).execute()
     finally:
         con.disconnect()
     out = {}
@@ -79,11 +80,15 @@ PRORATED_TO_A_HALF = [
          respondent="self", item=str(item), value=value)
     for item, value in PHQ9_ITEM_4_UNANSWERED.items()
 ]  # fmt: skip
+# The same with item 9 answered twice: no score.
+ITEM_9_TWICE = [*PRORATED_TO_A_HALF, {**PRORATED_TO_A_HALF[-1], "value": 1.0}]
+TOTALS = ("score", "valid", "prorated")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answer_sets)
 @example((PRORATED_TO_A_HALF,))
+@example((ITEM_9_TWICE,))
 def test_engines_score_as_the_reference(sets):
     rows = [r for s in sets for r in s]
     assume(rows)
@@ -97,3 +102,7 @@ def test_engines_score_as_the_reference(sets):
             # Columns of other instruments' subscales stay empty.
             others = [k for k in got[key] if k.startswith("score_") and k not in want]
             assert all(got[key][k] is None for k in others), (backend, key)
+        totals = _engine_scores(backend, rows, totals_only=True)
+        assert set(totals) == set(expected), backend
+        for key, want in expected.items():
+            assert {k: totals[key][k] for k in TOTALS} == {k: want[k] for k in TOTALS}, key

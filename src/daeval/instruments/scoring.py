@@ -39,11 +39,15 @@ SCORE_DECIMALS = 2
 
 
 def checked_answers(
-    responses: ir.Table, library: Library, tables: ScoringTables | None = None
+    responses: ir.Table,
+    library: Library,
+    tables: ScoringTables | None = None,
+    repeats: bool = True,
 ) -> ir.Table:
     """Every answer with ``reason`` (why it cannot be scored, or null), ``problem_column`` (the
     column at fault) and ``reflect`` (the sum a reverse-keyed answer is taken from). ``value``
-    must be numeric."""
+    must be numeric. Without ``repeats``, an item answered more than once is not looked for (the
+    caller finds it per administration; counting per answer takes a window over six columns)."""
     tables = tables or ScoringTables.of(library)
     known = ibis.memtable({"instrument": list(library)}).mutate(_known_instrument=True)
     r = responses.mutate(respondent=responses.respondent.fill_null(NO_RESPONDENT))
@@ -57,7 +61,11 @@ def checked_answers(
     )
     r = r.left_join(tables.ranges, ["instrument", "item"]).drop("instrument_right", "item_right")
     in_range = (r.value >= r.low) & (r.high.isnull() | (r.value <= r.high))
-    times = r.count().over(group_by=[*(r[c] for c in ADMINISTRATION), r.item])
+    times = (
+        r.count().over(group_by=[*(r[c] for c in ADMINISTRATION), r.item])
+        if repeats
+        else ibis.literal(1)
+    )
     # (condition, column at fault, reason), the first that holds naming the problem.
     problems = [
         (r.value.isnull(), "value", ibis.literal("no value")),
@@ -95,14 +103,19 @@ def score_administrations(
     responses: ir.Table, library: Library, totals_only: bool = False
 ) -> ir.Table:
     """One row per administration of a known instrument (see the module's description); with
-    ``totals_only``, only its score, valid, n_missing and prorated, which is all that measures of
-    change read (a smaller query, compiled in a fraction of the time)."""
+    ``totals_only``, only its score, valid and prorated, which is all that measures of change
+    read (a smaller query, compiled and run in a fraction of the time)."""
     tables = ScoringTables.of(library)
-    checked = checked_answers(responses, library, tables).filter(lambda t: t.known_instrument)
+    checked = checked_answers(responses, library, tables, repeats=not totals_only)
+    checked = checked.filter(checked.known_instrument)
     keys = list(ADMINISTRATION)
+    # Without the per-answer count, an item answered twice is an administration with fewer
+    # distinct items than answers.
+    has_problem = checked.reason.notnull().any()
+    if totals_only:
+        has_problem = has_problem | (checked.count() != checked.item.nunique())
     administrations = checked.group_by(keys).agg(
-        administered_date=checked.administered_date.min(),
-        has_problem=checked.reason.notnull().any(),
+        administered_date=checked.administered_date.min(), has_problem=has_problem
     )
     good = checked.filter(checked.reason.isnull())
     scored = good.mutate(
@@ -165,15 +178,17 @@ def score_administrations(
     }
     out = out.mutate(valid=valid, prorated=out.prorated & valid, **blanked)
     out = out.mutate(respondent=ibis.ifelse(out.respondent == NO_RESPONDENT, None, out.respondent))
-    totals = [*ANSWER_COLUMNS[:6], "score", "valid", "n_missing", "prorated"]
+    totals = [*ANSWER_COLUMNS[:6], "score", "valid"]
     if totals_only:
-        return out.select(*totals).order_by(list(keys))
+        return out.select(*totals, "prorated").order_by(list(keys))
     out = out.mutate(band=_band(out.score, out.instrument, library))
     out = out.mutate(above_cutoff=_above_cutoff(out.score, out.instrument, library))
     subscales = [f"score_{n}" for n in subscale_names(library)]
     recorded_names = [n for i in library.values() for n in i.recorded]
     return out.select(
         *totals,
+        "n_missing",
+        "prorated",
         "band",
         "above_cutoff",
         *subscales,
