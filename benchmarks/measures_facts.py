@@ -16,9 +16,20 @@ ETHNICITY_GROUP = {
     group: tuple(code for code, g in CODE_GROUP.items() if g == group)
     for group in dict.fromkeys(CODE_GROUP.values())
 }
-__all__ = ["AGE_BANDS", "DROPPED_OUT", "ETHNICITY_GROUP", "Row"]
 
 Row = tuple
 """(measure, group_by, group, category, period_start, period_end, numerator, denominator) and,
 for a statistic (a Kaplan–Meier estimate, a median, a mean change), also value, ci_lower and
 ci_upper; a row of eight fields is a count whose value is numerator / denominator."""
+
+__all__ = [
+    "AGE_BANDS",
+    "CLASSES",
+    "DROPPED_OUT",
+    "ETHNICITY_GROUP",
+    "RISK_LEVELS",
+    "STAGES",
+    "SUBGROUPS",
+    "WINDOW",
+    "Row",
+]
