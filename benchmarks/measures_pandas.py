@@ -197,17 +197,22 @@ def pandas_side(warehouse: str, as_of: date) -> tuple[float, list[Row]]:
 
     rate = [(None, "numerator", "denominator")]
 
+    def repeats(frame: pd.DataFrame, keys: list[str], on: str, start: pd.Timestamp) -> pd.DataFrame:
+        """The events of ``frame`` dated from ``start`` to as_of, with numerator = 1 when the
+        same ``keys`` had an event on an earlier day at most the window before, denominator = 1."""
+        days = frame[[*keys, on]].drop_duplicates().sort_values([*keys, on])
+        days["previous"] = days.groupby(keys)[on].shift()
+        flagged = frame.merge(days, on=[*keys, on])
+        flagged = flagged[flagged[on].between(start, day)].copy()
+        flagged["numerator"] = (flagged[on] - flagged.previous <= window).astype(int)
+        flagged["denominator"] = 1
+        return flagged
+
     # re_referral_rate
     referrals["person_id"] = referrals.child_id
     referrals["child_key"] = person_key("csc", referrals.child_id)
-    days = referrals[["la_code", "child_key", "referral_date"]].drop_duplicates()
-    days = days.sort_values(["la_code", "child_key", "referral_date"])
-    days["previous"] = days.groupby(["la_code", "child_key"]).referral_date.shift()
-    flagged = referrals.merge(days, on=["la_code", "child_key", "referral_date"])
     referral_start = period(referrals.referral_date.min())
-    flagged = flagged[flagged.referral_date.between(referral_start, day)]
-    flagged["numerator"] = (flagged.referral_date - flagged.previous <= window).astype(int)
-    flagged["denominator"] = 1
+    flagged = repeats(referrals, ["la_code", "child_key"], "referral_date", referral_start)
     events = described(flagged, "csc", "person_id", "referral_date")
     emit(
         "re_referral_rate",
@@ -232,14 +237,8 @@ def pandas_side(warehouse: str, as_of: date) -> tuple[float, list[Row]]:
     da["victim_key"] = person_key("police", da.victim_id)
     first = da.notification_date.min()
     victims = da[da.victim_key.notna()]
-    days = victims[["victim_key", "notification_date"]].drop_duplicates()
-    days = days.sort_values(["victim_key", "notification_date"])
-    days["previous"] = days.groupby("victim_key").notification_date.shift()
-    flagged = victims.merge(days, on=["victim_key", "notification_date"])
     start = period(first)
-    flagged = graded(flagged[flagged.notification_date.between(start, day)])
-    flagged["numerator"] = (flagged.notification_date - flagged.previous <= window).astype(int)
-    flagged["denominator"] = 1
+    flagged = graded(repeats(victims, ["victim_key"], "notification_date", start))
     events = described(flagged, "police", "victim_id", "notification_date")
     emit(
         "repeat_notification_rate",
