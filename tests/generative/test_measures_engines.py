@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.lib import reference_engine, spark
 
-from daeval.metrics.csc_referral import csc_referral_within_window, index_events
+from daeval.metrics.csc_referral import csc_referral_within_window
+from daeval.metrics.follow_up import index_events
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.metrics.repeat_notification import repeat_notification_rate
 

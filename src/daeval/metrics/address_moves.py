@@ -14,14 +14,15 @@ event; denominator = index events. The period runs from the first index event co
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import BY_RISK, CHILD
-from daeval.metrics.groupings import Breakdown, rollup
-from daeval.metrics.rates import NO_BREAKDOWN, measure_rows
+from daeval.metrics.follow_up import MOVE, WindowMeasure, followed, window_measures
+from daeval.metrics.groupings import Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN, category_split
 
 MEASURE = "address_moves"
 MOVE_COUNTS = ("0", "1", "2_or_more")
@@ -29,13 +30,34 @@ MEAN = "moves_per_child"
 CATEGORIES = (*MOVE_COUNTS, MEAN)
 
 
-def _moves(addresses: ir.Table) -> ir.Table:
-    """move_key, move_date: each distinct from_date of a child after the child's earliest one."""
+def moves(addresses: ir.Table) -> ir.Table:
+    """child_key, later_date, kind (``move``): each from_date of a child after the child's
+    earliest one (a day twice when two records start on it: moves count distinct days). ``addresses``: child_key (the person key of the record's source and
+    person_id) and from_date."""
     starts = addresses.filter(addresses.from_date.notnull() & addresses.child_key.notnull())
-    starts = starts.select(move_key=starts.child_key, move_date=starts.from_date).distinct()
+    starts = starts.select(move_key=starts.child_key, move_date=starts.from_date)
     first = starts.group_by("move_key").aggregate(first_date=starts.move_date.min())
     joined = starts.join(first, "move_key")
-    return joined.filter(joined.move_date > joined.first_date).select("move_key", "move_date")
+    moved = joined.filter(joined.move_date > joined.first_date)
+    return moved.select(
+        child_key=moved.move_key, later_date=moved.move_date, kind=ibis.literal(MOVE)
+    )
+
+
+def _counts(complete: ir.Table) -> Mapping[str, ir.Value]:
+    # Per event: one 0/1 column per number of moves, and the moves themselves for the mean.
+    n = complete.moves
+    counts = (n == 0, n == 1, n >= 2, n)
+    return {f"_moves_{i}": c.cast("int64") for i, c in enumerate(counts)}
+
+
+def _rows(sums: ir.Table) -> ir.Table:
+    return category_split(
+        sums.filter(sums.denominator > 0), {c: f"_moves_{i}" for i, c in enumerate(CATEGORIES)}
+    )
+
+
+MOVES = WindowMeasure(MEASURE, _counts, _rows)
 
 
 def address_moves(
@@ -49,56 +71,8 @@ def address_moves(
 
     ``events``: notification_id, child_key, notification_date, risk_level (and child_id, the
     child's police id, when ``breakdown`` has people's attributes), as
-    :func:`daeval.metrics.csc_referral.index_events` gives them; ``addresses``: child_key (the
-    person key of the record's source and person_id) and from_date.
+    :func:`daeval.metrics.follow_up.index_events` gives them; ``addresses``: as for
+    :func:`moves`.
     """
-    last_index = as_of - timedelta(days=window_days)
-    complete = events.filter(events.notification_date <= last_index)
-    moves = _moves(addresses)
-    gap = moves.move_date.delta(complete.notification_date, unit="day")
-    in_window = complete.join(
-        moves, [complete.child_key == moves.move_key, gap >= 1, gap <= window_days]
-    ).select(
-        moved_key=complete.child_key, moved_on=complete.notification_date, move_date=moves.move_date
-    )
-    # A child's moves after day d depend on the child and the day only. Distinct days: a
-    # notification listing two records of one child (one person key) joins each move once per
-    # record, and each of its index events made the move once.
-    counted = in_window.group_by("moved_key", "moved_on").aggregate(
-        moves=in_window.move_date.nunique()
-    )
-    per_event = complete.left_join(
-        counted,
-        [
-            complete.child_key == counted.moved_key,
-            complete.notification_date == counted.moved_on,
-        ],
-    )
-    per_event = per_event.mutate(moves=per_event.moves.fill_null(0)).drop("moved_key", "moved_on")
-
-    n = per_event.moves
-    # Per event: one 0/1 column per number of moves, and the moves themselves for the mean.
-    counts = (n == 0, n == 1, n >= 2, n)
-    counted_as = dict(zip(CATEGORIES, (c.cast("int64") for c in counts), strict=True))
-    flags = {f"_count_{i}": flag for i, flag in enumerate(counted_as.values())}
-    flagged = per_event.mutate(**flags, denominator=ibis.literal(1, "int64"))
-    on = "notification_date"
-    flagged, groupings = breakdown.apply(flagged, BY_RISK, on, CHILD)
-    sums = rollup(flagged, [*flags, "denominator"], groupings, on, breakdown.period)
-    sums = sums.filter(sums.denominator > 0)
-    rows = ibis.union(
-        *(
-            sums.select(
-                "group_by",
-                "group",
-                "bucket_start",
-                "bucket_end",
-                category=ibis.literal(category),
-                numerator=sums[name],
-                denominator=sums.denominator,
-            )
-            for name, category in zip(flags, counted_as, strict=True)
-        )
-    )
-    rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
-    return measure_rows(rows, MEASURE, None, last_index)
+    flagged = followed(events, moves(addresses), as_of, window_days)
+    return window_measures(flagged, as_of, window_days, [MOVES], breakdown)

@@ -11,14 +11,15 @@ An event can reach several outcomes.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import BY_RISK, CHILD
+from daeval.metrics.follow_up import WindowMeasure, followed, reached, window_measures
 from daeval.metrics.groupings import Breakdown
-from daeval.metrics.rates import NO_BREAKDOWN, category_rows, measure_rows
+from daeval.metrics.rates import NO_BREAKDOWN, category_split
 
 MEASURE = "csc_outcome_within_window"
 OUTCOMES = ("referral", "assessment", "cin_plan", "cp_plan", "cla")
@@ -26,28 +27,40 @@ PLAN_OUTCOME = {"CIN": "cin_plan", "CP": "cp_plan", "CLA": "cla"}
 
 
 def outcomes(referrals: ir.Table, assessments: ir.Table, plans: ir.Table) -> ir.Table:
-    """child_key, outcome_date, category: every CSC event that counts as an outcome.
+    """child_key, later_date, kind: every CSC event that counts as an outcome, its kind one of
+    OUTCOMES.
 
     ``referrals``: referral_id, child_key, referral_date; ``assessments``: referral_id,
     start_date; ``plans``: child_key, plan_type, start_date.
     """
     refs = referrals.select(
         child_key=referrals.child_key,
-        outcome_date=referrals.referral_date,
-        category=ibis.literal("referral"),
+        later_date=referrals.referral_date,
+        kind=ibis.literal("referral"),
     )
     assessed = assessments.join(referrals, "referral_id").select(
         child_key=referrals.child_key,
-        outcome_date=assessments.start_date,
-        category=ibis.literal("assessment"),
+        later_date=assessments.start_date,
+        kind=ibis.literal("assessment"),
     )
     planned = plans.select(
         child_key=plans.child_key,
-        outcome_date=plans.start_date,
-        category=plans.plan_type.cases(*PLAN_OUTCOME.items(), else_=None),
+        later_date=plans.start_date,
+        kind=plans.plan_type.cases(*PLAN_OUTCOME.items(), else_=None),
     )
     found = refs.union(assessed).union(planned)
-    return found.filter(found.outcome_date.notnull() & found.category.notnull())
+    return found.filter(found.later_date.notnull() & found.kind.notnull())
+
+
+def _counts(complete: ir.Table) -> Mapping[str, ir.Value]:
+    return {reached(o): complete[reached(o)] for o in OUTCOMES}
+
+
+def _rows(sums: ir.Table) -> ir.Table:
+    return category_split(sums, {o: reached(o) for o in OUTCOMES})
+
+
+REACHED = WindowMeasure(MEASURE, _counts, _rows)
 
 
 def csc_outcome_within_window(
@@ -62,27 +75,5 @@ def csc_outcome_within_window(
     ``events``: notification_id, child_key, notification_date, risk_level; ``found``: the
     result of :func:`outcomes`.
     """
-    last_index = as_of - timedelta(days=window_days)
-    complete = events.filter(events.notification_date <= last_index)
-    later = found.select(
-        found_key=found.child_key, outcome_date=found.outcome_date, outcome=found.category
-    )
-    gap = later.outcome_date.delta(complete.notification_date, unit="day")
-    # What a child reached after day d depends on the child and the day only.
-    reached = (
-        complete.join(later, [complete.child_key == later.found_key, gap >= 1, gap <= window_days])
-        .select(complete.child_key, complete.notification_date, category=later.outcome)
-        .distinct()
-    )
-    rows = category_rows(
-        complete,
-        reached,
-        ("child_key", "notification_date"),
-        BY_RISK,
-        OUTCOMES,
-        "notification_date",
-        breakdown,
-        CHILD,
-    )
-    rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
-    return measure_rows(rows, MEASURE, None, last_index)
+    flagged = followed(events, found, as_of, window_days, OUTCOMES)
+    return window_measures(flagged, as_of, window_days, [REACHED], breakdown)

@@ -10,19 +10,23 @@ in all).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date
 
-import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.groupings import Breakdown, Grouping, Subject
-from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
+from daeval.metrics.follow_up import (
+    REFERRAL,
+    WindowMeasure,
+    followed,
+    later_referrals,
+    reached,
+    window_measures,
+)
+from daeval.metrics.groupings import Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN
 
 MEASURE = "csc_referral_within_window"
-RISK_LEVELS = ("standard", "medium", "high")
-BY_RISK = (Grouping("risk_level", RISK_LEVELS),)
-CHILD = Subject("police", "child_id")
-"""The child's police record (``child_id``; ``child_key`` is the person key)."""
 DEFINITION = (
     "Of the children in domestic abuse police notifications (one index event per child per "
     "notification, on day d), the share with a referral to children's social care in the {window} "
@@ -31,14 +35,18 @@ DEFINITION = (
 )
 
 
-def index_events(notifications: ir.Table, children: ir.Table) -> ir.Table:
-    """One row per child of each domestic abuse notification: notification_id, child_id,
-    child_key, notification_date, risk_level (``children`` carries the child's person key as
-    child_key)."""
-    da = notifications.filter(notifications.incident_type == "domestic_abuse")
-    return da.join(children, "notification_id").select(
-        "notification_id", "child_id", "child_key", "notification_date", "risk_level"
-    )
+def _counts(complete: ir.Table) -> Mapping[str, ir.Value]:
+    return {"followed_up": complete[reached(REFERRAL)]}
+
+
+def _rows(sums: ir.Table) -> ir.Table:
+    return sums.select(
+        "group_by", "group", "bucket_start", "bucket_end",
+        numerator=sums.followed_up, denominator=sums.denominator,
+    )  # fmt: skip
+
+
+FOLLOWED_UP = WindowMeasure(MEASURE, _counts, _rows)
 
 
 def csc_referral_within_window(
@@ -53,21 +61,5 @@ def csc_referral_within_window(
     ``events``: notification_id, child_key, notification_date, risk_level;
     ``referrals``: child_key, referral_date.
     """
-    last_index = as_of - timedelta(days=window_days)
-    complete = events.filter(events.notification_date <= last_index)
-    later = referrals.select(
-        referral_key=referrals.child_key, referral_date=referrals.referral_date
-    )
-    gap = later.referral_date.delta(complete.notification_date, unit="day")
-    followed = complete.join(
-        later,
-        [complete.child_key == later.referral_key, gap >= 1, gap <= window_days],
-        how="semi",
-    )
-    hit = followed.select("notification_id", "child_key").distinct().mutate(hit=ibis.literal(1))
-    flagged = complete.left_join(hit, ["notification_id", "child_key"])
-    flagged = flagged.mutate(followed_up=flagged.hit.fill_null(0))
-    rows = rate_rows(flagged, "followed_up", BY_RISK, "notification_date", breakdown, CHILD)
-    # The period is that of the index events counted: the first one to the last day allowed.
-    rows = rows.cross_join(complete.aggregate(period_start=complete.notification_date.min()))
-    return measure_rows(rows, MEASURE, None, last_index)
+    flagged = followed(events, later_referrals(referrals), as_of, window_days)
+    return window_measures(flagged, as_of, window_days, [FOLLOWED_UP], breakdown)

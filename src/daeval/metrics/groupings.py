@@ -62,6 +62,11 @@ class Grouping:
     groups: tuple[str, ...] | None = None
 
 
+RISK_LEVELS = ("standard", "medium", "high")
+BY_RISK = (Grouping("risk_level", RISK_LEVELS),)
+"""By a notification's risk level (DASH); notifications without a level count only in all."""
+
+
 @dataclass(frozen=True)
 class Subject:
     """Whose attributes describe an event: the ``people`` record (``source``, ``person_id``)."""
@@ -70,6 +75,9 @@ class Subject:
     person_id: str
     prefix: str | None = None
     """With ``source`` an expression: the prefix every such source starts with (``service:``)."""
+    among: ir.Column | None = None
+    """With ``source`` an expression: a column holding every such source (in a table that is
+    cheap to read), so that only those sources' people are looked at."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,9 @@ def _of_subject(attributes: ir.Table, subject: Subject) -> ir.Table:
     if isinstance(subject.source, str):
         return attributes.filter(attributes._source == subject.source)
     if subject.prefix is not None:
-        return attributes.filter(attributes._source.startswith(subject.prefix))
+        attributes = attributes.filter(attributes._source.startswith(subject.prefix))
+    if subject.among is not None:
+        attributes = attributes.filter(attributes._source.isin(subject.among))
     return attributes
 
 
@@ -153,21 +163,23 @@ def age_band(months: ir.IntegerValue) -> ir.StringValue:
 def with_attributes(events: ir.Table, attributes: ir.Table, subject: Subject, on: str) -> ir.Table:
     """``events`` with the subgroup columns of their subject, age taken on the date column ``on``."""
     source = subject.source
-    events = events.mutate(
-        _event_source=ibis.literal(source) if isinstance(source, str) else source
-    )
     attributes = _of_subject(attributes, subject)
-    joined = events.left_join(
-        attributes,
-        [
-            events._event_source == attributes._source,
-            events[subject.person_id] == attributes._person,
-        ],
-    )
+    if isinstance(source, str):
+        # The attributes are those of the one source already: the person is the whole key.
+        joined = events.left_join(attributes, events[subject.person_id] == attributes._person)
+    else:
+        events = events.mutate(_event_source=source)
+        joined = events.left_join(
+            attributes,
+            [
+                events._event_source == attributes._source,
+                events[subject.person_id] == attributes._person,
+            ],
+        ).drop("_event_source")
     when, born = joined[on], joined._birth_month
     months = (when.year() - born.year()) * 12 + when.month() - born.month()
     return joined.mutate(age_band=ibis.cases((born.isnull(), None), else_=age_band(months))).drop(
-        "_event_source", "_source", "_person", "_birth_month"
+        "_source", "_person", "_birth_month"
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import math
-from contextlib import ExitStack
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -18,25 +19,35 @@ import pyarrow as pa
 from daeval import __version__
 from daeval.errors import DaevalError, MissingDataError
 from daeval.instruments.settings import settings_from
-from daeval.metrics.address_moves import CATEGORIES as MOVES
-from daeval.metrics.address_moves import address_moves
+from daeval.metrics.address_moves import CATEGORIES as MOVE_CATEGORIES
+from daeval.metrics.address_moves import MOVES, moves
 from daeval.metrics.comparisons import comparison_rows
-from daeval.metrics.csc_outcome import OUTCOMES, csc_outcome_within_window, outcomes
-from daeval.metrics.csc_referral import CHILD, csc_referral_within_window, index_events
-from daeval.metrics.engines import kept, measure_backend
+from daeval.metrics.csc_outcome import OUTCOMES, REACHED, outcomes
+from daeval.metrics.csc_referral import FOLLOWED_UP
+from daeval.metrics.engines import measure_backend
+from daeval.metrics.follow_up import (
+    CHILD,
+    followed,
+    index_events,
+    later_referrals,
+    window_measures,
+)
 from daeval.metrics.groupings import PERIODS, Breakdown, person_attributes
 from daeval.metrics.person_keys import with_person_key
-from daeval.metrics.post_separation import post_separation_share
+from daeval.metrics.post_separation import separations
+from daeval.metrics.queries import Pending, Queries, measure_queries
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
-from daeval.metrics.re_referral import re_referral_rate
+from daeval.metrics.re_referral import flag_re_referrals, re_referral_rate
 from daeval.metrics.re_referral_factor import re_referral_by_factor
-from daeval.metrics.reliable_change import change_frame
-from daeval.metrics.repeat_notification import VICTIM, repeat_notification_rate
-from daeval.metrics.risk_trajectory import CLASSES, risk_trajectory
+from daeval.metrics.reliable_change import change_finish, change_query
+from daeval.metrics.repeat_notification import repeats
+from daeval.metrics.risk_trajectory import CLASSES, is_index, trajectories
+from daeval.metrics.risk_trajectory import MEASURE as TRAJECTORY
 from daeval.metrics.screening import STAGES as SCREENING
 from daeval.metrics.screening import screening_funnel
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
-from daeval.metrics.time_to_referral import survival_measures
+from daeval.metrics.time_to_referral import survival_query, survival_rows
+from daeval.metrics.victims import VICTIM, notified, victim_rows
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
@@ -145,7 +156,7 @@ CATEGORY_ORDER = {
     "risk_trajectory": CLASSES,
     "csc_outcome_within_window": OUTCOMES,
     "screening_funnel": SCREENING,
-    "address_moves": MOVES,
+    "address_moves": MOVE_CATEGORIES,
 }
 """Categories that have an order of their own (funnel stages, trajectory classes, ...)."""
 
@@ -188,9 +199,9 @@ def compute_measures(
         )
     as_of = as_of or warehouse.latest_date()
     used = _tables_used(warehouse)
-    with measure_backend(engine, warehouse.path, used) as con, ExitStack() as stack:
+    with measure_backend(engine, warehouse.path, used) as con, measure_queries(con) as queries:
         referrals = con.table("csc_referrals")
-        first = referrals.referral_date.min().execute()
+        first = queries.value(referrals.referral_date.min())
         if first is None or pd.isna(first):
             raise MissingDataError("csc_referrals is loaded but holds no referrals")
         assert as_of is not None
@@ -209,31 +220,41 @@ def compute_measures(
             period=period,
             comparison=comparison,
         )
-        # The same child is the same person after linkage, even under two CSC ids.
-        referrals = kept(stack, with_person_key(con, referrals, "child_id", "csc", "child_key"))
-        keyed = referrals.rename(person_id="child_id").rename(child_id="child_key")
-        frames = [re_referral_rate(keyed, start, end, window_days, breakdown).execute()]
+        pending = []
+        if "police_notifications" in loaded:
+            # Asked before any other query, so that the answer does not wait for them.
+            notifications = _notification_measures(con, queries, as_of, window_days, breakdown)
+        # The same child is the same person after linkage, even under two CSC ids. Referrals
+        # are flagged as re-referrals once, for both measures of re-referral.
+        keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
+        keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
+        keyed = queries.keep(flag_re_referrals(keyed, window_days))
+        referrals = keyed.rename(child_key="child_id")
+        pending.append(queries.frame(re_referral_rate(keyed, start, end, window_days, breakdown)))
         if "assessments" in loaded:
             assessments = con.table("assessments")
-            frames.append(
-                re_referral_by_factor(keyed, assessments, start, end, window_days).execute()
-            )
+            factor = re_referral_by_factor(keyed, assessments, start, end, window_days)
+            pending.append(queries.frame(factor))
         if "police_notifications" in loaded:
-            frames.append(_notification_measures(con, as_of, window_days, breakdown))
+            pending += notifications()
         if {"police_notifications", "notification_children"} <= loaded:
-            frames.append(_within_window(con, referrals, as_of, window_days, loaded, breakdown))
+            pending += _within_window(
+                con, queries, referrals, as_of, window_days, loaded, breakdown
+            )
         if "service_episodes" in loaded:
             episodes = con.table("service_episodes")
-            frames.append(service_funnel(episodes, as_of, breakdown).execute())
-            frames.append(dropout_rate(episodes, as_of, breakdown).execute())
+            pending.append(queries.frame(service_funnel(episodes, as_of, breakdown)))
+            pending.append(queries.frame(dropout_rate(episodes, as_of, breakdown)))
             screening = read_screening(workspace.study_file)
             if screening is not None:
-                frames.append(_screening(con, keyed, screening, as_of))
+                pending.append(_screening(con, queries, keyed, screening, as_of))
         if "measure_responses" in loaded:
             settings = settings_from(
                 document.get("instruments"), f"{workspace.study_file.name} instruments"
             )
-            frames.append(change_frame(con.table("measure_responses"), settings, as_of, breakdown))
+            query = change_query(con.table("measure_responses"), settings, as_of, breakdown)
+            pending.append(queries.frame(query, lambda f: change_finish(f, settings, as_of)))
+        frames = [p.result() for p in pending]
         frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     rows = suppress_small_counts(_ordered(_rows_from_frame(frame)), policy)
     rows = _ordered(rows + comparison_rows(rows))
@@ -267,68 +288,91 @@ NOTIFICATION_COLUMNS = (
 
 
 def _notification_measures(
-    con: ibis.BaseBackend, as_of: date, window_days: int, breakdown: Breakdown
-) -> pd.DataFrame:
+    con: ibis.BaseBackend, queries: Queries, as_of: date, window_days: int, breakdown: Breakdown
+) -> Callable[[], list[Pending]]:
     """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person
-    key), from the domestic abuse notifications, computed once for the three."""
-    notifications = with_person_key(
-        con, con.table("police_notifications"), "victim_id", "police", "victim_key"
-    )
+    key), from the domestic abuse notifications, computed once for the three. The first
+    notification's date is asked at once; the measures' queries when the function returned is
+    called."""
+    notifications = con.table("police_notifications")
     da = notifications.filter(notifications.incident_type == "domestic_abuse")
-    # Each victim's subgroups are looked up once for the three.
-    da, breakdown = breakdown.describe(
-        da.select(*NOTIFICATION_COLUMNS), VICTIM, "notification_date"
+    last_index = as_of - timedelta(days=window_days)
+    index = is_index(da, last_index, victim="victim_id")  # victim_key is missing just as victim_id
+    dates = da.aggregate(
+        first=da.notification_date.min(), first_index=da.notification_date.min(where=index)
     )
-    with ExitStack() as stack:
-        da = kept(stack, da)
-        first = da.notification_date.min().execute()
+    first, first_index = queries.frame(dates).result().iloc[0]
+
+    def measures() -> list[Pending]:
         if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
-            return pd.DataFrame()
+            return []
+        keyed = with_person_key(con, da, "victim_id", "police", "victim_key")
+        events = notified(keyed.select(*NOTIFICATION_COLUMNS), window_days)
+        # Each victim's subgroups are looked up once for the three.
+        events, described = breakdown.describe(events, VICTIM, "notification_date")
         start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-        repeats = repeat_notification_rate(da, start, end, window_days, breakdown)
-        trajectories = risk_trajectory(da, as_of, window_days, breakdown).execute()
-        separated = post_separation_share(da, pd.Timestamp(first).date(), as_of, breakdown)
-        repeats, separated = repeats.execute(), separated.execute()
-    frames = [repeats, trajectories[trajectories.denominator > 0], separated]
-    return pd.concat([f for f in frames if len(f)], ignore_index=True)
+        shared = [
+            repeats(start, end),
+            trajectories(as_of, window_days, _day(first_index)),
+            separations(pd.Timestamp(first).date(), as_of),
+        ]
+        rows = victim_rows(events, shared, described)
+        # No risk_trajectory row without index events.
+        keep = (rows.measure != TRAJECTORY) | (rows.denominator > 0)
+        return [queries.frame(rows.filter(keep))]
+
+    return measures
 
 
 def _within_window(
     con: ibis.BaseBackend,
+    queries: Queries,
     referrals: ir.Table,
     as_of: date,
     window_days: int,
     loaded: set[str],
     breakdown: Breakdown,
-) -> pd.DataFrame:
+) -> list[Pending]:
     """csc_referral_within_window, the survival measures, address_moves and, with assessments
     and plans loaded, csc_outcome_within_window: children matched across police and CSC by person
-    key, from index events computed once for all. ``referrals`` carry the CSC person key as
+    key, from index events followed once for all. ``referrals`` carry the CSC person key as
     child_key."""
     children = with_person_key(
         con, con.table("notification_children"), "child_id", "police", "child_key"
     )
     events = index_events(con.table("police_notifications"), children)
+    measures, kinds = [FOLLOWED_UP], []
+    if {"assessments", "plans"} <= loaded:
+        plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
+        later = outcomes(referrals, con.table("assessments"), plans)
+        measures.append(REACHED)
+        kinds = list(OUTCOMES)
+    else:
+        later = later_referrals(referrals)
+    if "addresses" in loaded:
+        addresses = con.table("addresses")
+        homes = with_person_key(con, addresses, "person_id", addresses.source, "child_key")
+        later = later.union(moves(homes))
+        measures.append(MOVES)
     # Each child's subgroups are looked up once for every measure.
     events, breakdown = breakdown.describe(events, CHILD, "notification_date")
-    with ExitStack() as stack:
-        events = kept(stack, events)
-        referred = referrals.select("child_key", "referral_date")
-        frames = [
-            csc_referral_within_window(events, referred, as_of, window_days, breakdown).execute(),
-            survival_measures(events, referred, as_of, window_days, breakdown),
-        ]
-        if "addresses" in loaded:
-            addresses = con.table("addresses")
-            moves = with_person_key(con, addresses, "person_id", addresses.source, "child_key")
-            frames.append(address_moves(events, moves, as_of, window_days, breakdown).execute())
-        if {"assessments", "plans"} <= loaded:
-            plans = with_person_key(con, con.table("plans"), "child_id", "csc", "child_key")
-            found = outcomes(referrals, con.table("assessments"), plans)
-            outcome = csc_outcome_within_window(events, found, as_of, window_days, breakdown)
-            frames.append(outcome.execute())
-    frame = pd.concat(frames, ignore_index=True)
-    return frame[frame.denominator > 0]
+    # Kept without the ids the measures no longer need, which are costly to copy.
+    events = queries.keep(events.drop("notification_id", "child_id"))
+    flagged = queries.keep(followed(events, later, as_of, window_days, kinds).drop("child_key"))
+    queries.release(events)
+    counted = window_measures(flagged, as_of, window_days, measures, breakdown)
+    survival = survival_query(flagged, as_of, window_days, breakdown)
+    pending = [
+        queries.frame(counted, lambda f: f[f.denominator > 0]),
+        queries.frame(survival, lambda f: survival_rows(f, as_of, window_days)),
+    ]
+    queries.release(flagged)
+    return pending
+
+
+def _day(value: Any) -> date | None:
+    """A date from a query's result (missing when there is none)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def _tables_used(warehouse: Warehouse) -> list[str]:
@@ -340,15 +384,15 @@ def _tables_used(warehouse: Warehouse) -> list[str]:
 
 
 def _screening(
-    con: ibis.BaseBackend, referrals: ir.Table, screening: Screening, as_of: date
-) -> pd.DataFrame:
+    con: ibis.BaseBackend, queries: Queries, referrals: ir.Table, screening: Screening, as_of: date
+) -> Pending:
     """screening_funnel: the study's cohort of CSC referrals, followed into service episodes.
     ``referrals`` carry the CSC person key as child_id."""
     episodes = con.table("service_episodes")
     source = ibis.literal("service:").concat(episodes.site_id)
     episodes = with_person_key(con, episodes, "person_id", source, "child_key")
     cohort = referrals.mutate(child_key=referrals.child_id)
-    return screening_funnel(cohort, episodes, screening, as_of).execute()
+    return queries.frame(screening_funnel(cohort, episodes, screening, as_of))
 
 
 def _quoted(column: str) -> str:

@@ -11,12 +11,27 @@ from datetime import date
 
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import BY_RISK
 from daeval.metrics.groupings import Breakdown
-from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
-from daeval.metrics.repeat_notification import VICTIM
+from daeval.metrics.rates import NO_BREAKDOWN, SharedMeasure, rate_of_sums
+from daeval.metrics.victims import domestic_abuse, victim_rows
 
 MEASURE = "post_separation_share"
+
+
+def separations(period_start: date, period_end: date) -> SharedMeasure:
+    """The measure, over domestic abuse notifications."""
+
+    def counts(t: ir.Table) -> dict[str, ir.Value]:
+        recorded = t.post_separation.isin(("Y", "N")) & t.notification_date.between(
+            period_start, period_end
+        )
+        separated = recorded & (t.post_separation == "Y")
+        return {"_separation_of": recorded.cast("int64"), "_separated": separated.cast("int64")}
+
+    def rows(sums: ir.Table, _: ir.Table) -> ir.Table:
+        return rate_of_sums(sums, "_separated", "_separation_of", MEASURE, period_start, period_end)
+
+    return SharedMeasure(counts, rows)
 
 
 def post_separation_share(
@@ -29,11 +44,6 @@ def post_separation_share(
 
     ``notifications``: notification_date, incident_type, post_separation, risk_level.
     """
-    recorded = notifications.filter(
-        (notifications.incident_type == "domestic_abuse")
-        & notifications.post_separation.isin(("Y", "N"))
-        & notifications.notification_date.between(period_start, period_end)
+    return victim_rows(
+        domestic_abuse(notifications), [separations(period_start, period_end)], breakdown
     )
-    recorded = recorded.mutate(separated=recorded.post_separation == "Y")
-    rows = rate_rows(recorded, "separated", BY_RISK, "notification_date", breakdown, VICTIM)
-    return measure_rows(rows, MEASURE, period_start, period_end)

@@ -3,7 +3,8 @@ for all events and for each group of each grouping (see :mod:`daeval.metrics.gro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import ibis
@@ -13,6 +14,21 @@ from daeval.metrics.groupings import Breakdown, Grouping, Subject, as_date, clip
 from daeval.model import MEASURES_COLUMNS
 
 NO_BREAKDOWN = Breakdown()
+
+
+def counted_sums(
+    events: ir.Table,
+    counts: Mapping[str, ir.Value],
+    native: Sequence[Grouping],
+    on: str,
+    breakdown: Breakdown = NO_BREAKDOWN,
+    subject: Subject | None = None,
+) -> ir.Table:
+    """The sums of the ``counts`` columns (expressions over ``events``), for all events and by
+    each grouping: the measure's own (``native``) and the breakdown's. ``on`` is the event's date."""
+    counted = events.mutate(**counts)
+    counted, groupings = breakdown.apply(counted, native, on, subject)
+    return rollup(counted, list(counts), groupings, on, breakdown.period)
 
 
 def rate_rows(
@@ -25,34 +41,11 @@ def rate_rows(
 ) -> ir.Table:
     """numerator (events whose ``flag`` is true) and denominator (events), for all events and by
     each grouping: the measure's own (``native``) and the breakdown's. ``on`` is the event's date."""
-    events, groupings = breakdown.apply(events, native, on, subject)
-    counted = events.mutate(
-        numerator=events[flag].cast("int64").fill_null(0), denominator=ibis.literal(1, "int64")
-    )
-    return rollup(counted, ["numerator", "denominator"], groupings, on, breakdown.period)
-
-
-def category_rows(
-    events: ir.Table,
-    reached: ir.Table,
-    key: Sequence[str],
-    native: Sequence[Grouping],
-    categories: tuple[str, ...],
-    on: str,
-    breakdown: Breakdown = NO_BREAKDOWN,
-    subject: Subject | None = None,
-) -> ir.Table:
-    """One row per category, for all events and by each grouping: numerator = events that
-    reached the category, denominator = events; an event can reach several. ``events``: the
-    ``key`` columns, the grouping columns and the date ``on``; ``reached``: the ``key`` columns
-    and category, naming what the events of that key reached (events sharing a key reach the
-    same, and each counts). Every category has a row, zero when none reached it."""
-    flags = _flags(reached.category, categories)
-    by = {f"_reached_{k}": reached[k] for k in key}
-    pivot = reached.group_by(**by).aggregate(**{n: f.max() for n, f in flags.items()})
-    joined = events.left_join(pivot, [events[k] == pivot[f"_reached_{k}"] for k in key])
-    counted = joined.mutate(**{name: joined[name].fill_null(0) for name in flags}).drop(*by)
-    return _category_sums(counted, flags, native, categories, on, breakdown, subject)
+    counts = {
+        "numerator": events[flag].cast("int64").fill_null(0),
+        "denominator": ibis.literal(1, "int64"),
+    }
+    return counted_sums(events, counts, native, on, breakdown, subject)
 
 
 def class_rows(
@@ -63,38 +56,87 @@ def class_rows(
     breakdown: Breakdown = NO_BREAKDOWN,
     subject: Subject | None = None,
 ) -> ir.Table:
-    """As :func:`category_rows`, for events each in one category at most: their ``category``
-    column."""
-    flags = _flags(events.category, categories)
-    counted = events.mutate(**{n: f.fill_null(0) for n, f in flags.items()})
-    return _category_sums(counted, flags, native, categories, on, breakdown, subject)
+    """One row per category, for all events and by each grouping: numerator = events whose
+    ``category`` column is that category (one at most per event), denominator = events. Every
+    category has a row, zero when no event is in it."""
+    flags = {f"_class_{i}": (events.category == c).cast("int64").fill_null(0)
+             for i, c in enumerate(categories)}  # fmt: skip
+    sums = counted_sums(
+        events, {**flags, "denominator": ibis.literal(1, "int64")}, native, on, breakdown, subject
+    )
+    return category_split(sums, dict(zip(categories, flags, strict=True)))
 
 
-def _flags(category: ir.StringValue, categories: tuple[str, ...]) -> dict[str, ir.IntegerValue]:
-    return {f"_reached_{i}": (category == c).cast("int64") for i, c in enumerate(categories)}
-
-
-def _category_sums(
-    counted: ir.Table,
-    flags: dict,
-    native: Sequence[Grouping],
-    categories: tuple[str, ...],
-    on: str,
-    breakdown: Breakdown,
-    subject: Subject | None,
+def category_split(
+    sums: ir.Table, columns: Mapping[str, str], denominator: str = "denominator"
 ) -> ir.Table:
-    counted = counted.mutate(denominator=ibis.literal(1, "int64"))
-    counted, groupings = breakdown.apply(counted, native, on, subject)
-    sums = rollup(counted, [*flags, "denominator"], groupings, on, breakdown.period)
+    """Each row of ``sums`` (group_by, group, bucket_start, bucket_end and count columns) as one
+    row per category: numerator = the sum in the category's column (named by ``columns``),
+    denominator = the sum in ``denominator``."""
     keys = ("group_by", "group", "bucket_start", "bucket_end")
     return ibis.union(
         *(
             sums.select(
-                *keys, category=ibis.literal(c), numerator=sums[name], denominator=sums.denominator
+                *keys,
+                category=ibis.literal(category),
+                numerator=sums[column],
+                denominator=sums[denominator],
             )
-            for name, c in zip(flags, categories, strict=True)
+            for category, column in columns.items()
         )
     )
+
+
+@dataclass(frozen=True)
+class SharedMeasure:
+    """A measure counted together with others over the same events: its count columns
+    (expressions over the events; columns of the same name must be the same expression), and its
+    rows of the tidy measures table from their sums and the events (see :func:`shared_rows`)."""
+
+    counts: Callable[[ir.Table], Mapping[str, ir.Value]]
+    rows: Callable[[ir.Table, ir.Table], ir.Table]
+
+
+def present(sums: ir.Table, denominator: str) -> ir.Table:
+    """The rows of ``sums`` where the measure has events (``denominator`` above zero), and its
+    row for all over the whole period always, as if it had been counted alone."""
+    whole = (sums.group_by == "all") & sums.bucket_start.isnull()
+    return sums.filter((sums[denominator] > 0) | whole)
+
+
+def rate_of_sums(
+    sums: ir.Table,
+    numerator: str,
+    denominator: str,
+    measure: str,
+    period_start: date,
+    period_end: date,
+) -> ir.Table:
+    """A rate's rows of the tidy measures table, from the sums of :func:`shared_rows`: its
+    ``numerator`` and ``denominator`` columns, where it has events (see :func:`present`)."""
+    sums = present(sums, denominator)
+    rates = sums.select(
+        "group_by", "group", "bucket_start", "bucket_end",
+        numerator=sums[numerator], denominator=sums[denominator],
+    )  # fmt: skip
+    return measure_rows(rates, measure, period_start, period_end)
+
+
+def shared_rows(
+    events: ir.Table,
+    measures: Sequence[SharedMeasure],
+    native: Sequence[Grouping],
+    on: str,
+    breakdown: Breakdown = NO_BREAKDOWN,
+    subject: Subject | None = None,
+) -> ir.Table:
+    """The rows of every one of ``measures``, from one count of ``events`` by every grouping (the
+    measures' own, ``native``, and the breakdown's): the events are grouped once for all."""
+    counts: dict[str, ir.Value] = {}
+    for measure in measures:
+        counts.update(measure.counts(events))
+    sums = counted_sums(events, counts, native, on, breakdown, subject)
+    return ibis.union(*(measure.rows(sums, events) for measure in measures))
 
 
 def measure_rows(

@@ -44,6 +44,13 @@ def flag_re_referrals(referrals: ir.Table, window_days: int = 365) -> ir.Table:
     )
 
 
+def flagged_referrals(referrals: ir.Table, window_days: int = 365) -> ir.Table:
+    """``referrals`` with ``is_re_referral``: as they are when they have it already."""
+    if "is_re_referral" in referrals.columns:
+        return referrals
+    return flag_re_referrals(referrals, window_days)
+
+
 SUBJECT = Subject("csc", "person_id")
 """The child's own CSC record (``person_id``; ``child_id`` holds the person key)."""
 
@@ -55,8 +62,10 @@ def re_referral_rate(
     window_days: int = 365,
     breakdown: Breakdown = NO_BREAKDOWN,
 ) -> ir.Table:
-    """Rows of the tidy measures table (before disclosure control) for referrals in the period."""
-    flagged = flag_re_referrals(referrals, window_days)
+    """Rows of the tidy measures table (before disclosure control) for referrals in the period.
+    Referrals already flagged by :func:`flag_re_referrals` (with the same window) are taken as
+    they are."""
+    flagged = flagged_referrals(referrals, window_days)
     in_period = flagged.filter(flagged.referral_date.between(period_start, period_end))
     rows = rate_rows(
         in_period, "is_re_referral", [Grouping("la_code")], "referral_date", breakdown, SUBJECT

@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from daeval.metrics.rates import measure_rows
-from daeval.metrics.re_referral import flag_re_referrals
+from daeval.metrics.re_referral import flagged_referrals
 from daeval.model.codes import ASSESSMENT_FACTOR
 
 MEASURE = "re_referral_by_factor"
@@ -31,27 +31,41 @@ def re_referral_by_factor(
     """Rows of the tidy measures table (before disclosure control).
 
     ``referrals``: referral_id, child_id, la_code, referral_date; ``assessments``: referral_id,
-    factors (``;``-separated codes).
+    factors (``;``-separated codes). Referrals already flagged by
+    :func:`daeval.metrics.re_referral.flag_re_referrals` (with the same window) are taken as they
+    are.
     """
-    flagged = flag_re_referrals(referrals, window_days)
+    flagged = flagged_referrals(referrals, window_days)
     in_period = flagged.filter(flagged.referral_date.between(period_start, period_end))
-    codes = ibis.memtable({"factor": list(ASSESSMENT_FACTOR.codes)})
+    codes = list(ASSESSMENT_FACTOR.codes)
     recorded = assessments.filter(assessments.factors.notnull())
-    # A factor is recorded when it stands between separators in ';' + factors + ';'.
-    padded = recorded.select(
-        factor_referral=recorded.referral_id,
-        padded=ibis.literal(";").concat(recorded.factors.upper(), ";"),
+    # A referral's factors are those of all its assessments; a factor is recorded when it stands
+    # between separators in ';' + factors + ';'. One 0/1 column per factor.
+    per_referral = recorded.group_by(factor_referral=recorded.referral_id).aggregate(
+        factors=recorded.factors.upper().group_concat(";")
     )
-    with_factor = (
-        padded.cross_join(codes)
-        .filter(lambda t: t.padded.contains(ibis.literal(";").concat(t.factor.upper(), ";")))
-        .select("factor_referral", "factor")
-        .distinct()
+    padded = ibis.literal(";").concat(per_referral.factors, ";")
+    flags = {
+        f"_factor_{i}": padded.contains(f";{code.upper()};").cast("int64")
+        for i, code in enumerate(codes)
+    }
+    per_referral = per_referral.select("factor_referral", **flags)
+    joined = in_period.join(per_referral, in_period.referral_id == per_referral.factor_referral)
+    repeat = joined.is_re_referral.cast("int64")
+    sums = joined.aggregate(
+        **{f"_re{f}": (repeat * joined[f]).sum() for f in flags},
+        **{f: joined[f].sum() for f in flags},
     )
-    joined = in_period.join(with_factor, in_period.referral_id == with_factor.factor_referral)
-    rows = joined.group_by("factor").aggregate(
-        numerator=joined.is_re_referral.cast("int64").sum().fill_null(0),
-        denominator=joined.count(),
+    rows = ibis.union(
+        *(
+            sums.select(
+                group_by=ibis.literal("factor"),
+                group=ibis.literal(code),
+                numerator=sums[f"_re{f}"].fill_null(0),
+                denominator=sums[f],
+            )
+            for f, code in zip(flags, codes, strict=True)
+        )
     )
-    rows = rows.mutate(group_by=ibis.literal("factor"), group=rows.factor).drop("factor")
+    rows = rows.filter(rows.denominator > 0)
     return measure_rows(rows, MEASURE, period_start, period_end)

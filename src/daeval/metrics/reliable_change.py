@@ -99,13 +99,29 @@ def change_frame(
 ) -> pd.DataFrame:
     """Both measures' rows (before disclosure control), from the ``measure_responses`` table, in
     one query: the questionnaires are scored once."""
+    sums = change_query(responses, settings, as_of, breakdown).execute()
+    return change_finish(sums, settings, as_of)
+
+
+def change_query(
+    responses: ir.Table,
+    settings: InstrumentSettings,
+    as_of: date,
+    breakdown: Breakdown = NO_BREAKDOWN,
+) -> ir.Table:
+    """The sums both measures are computed from (see :func:`change_finish`)."""
     scored = _events(responses, settings, as_of)
-    subject = Subject(scored.source, "person_id")
+    # The people of the questionnaires' sources only: far fewer than all.
+    subject = Subject(scored.source, "person_id", among=responses.source)
     events, groupings = breakdown.apply(scored, SITE, "end_date", subject)
     counts = [*SUMS, *(f for f, _ in CLASSES.values()), *CLINICAL_FLAGS.values()]
     sums = rollup(events, counts, groupings, "end_date", breakdown.period, within=["instrument"])
     # The first end questionnaire, on every row: the start of the whole period.
-    sums = sums.mutate(_first=scored.end_date.min().as_scalar()).execute()
+    return sums.mutate(_first=scored.end_date.min().as_scalar())
+
+
+def change_finish(sums: pd.DataFrame, settings: InstrumentSettings, as_of: date) -> pd.DataFrame:
+    """Both measures' rows, from the result of :func:`change_query`."""
     if not len(sums):
         return pd.DataFrame(columns=[*MEASURES_COLUMNS])
     first = pd.Timestamp(sums._first.iloc[0]).date()

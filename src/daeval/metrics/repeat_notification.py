@@ -12,21 +12,35 @@ from __future__ import annotations
 
 from datetime import date
 
-import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import BY_RISK
-from daeval.metrics.groupings import Breakdown, Subject
-from daeval.metrics.rates import NO_BREAKDOWN, measure_rows, rate_rows
+from daeval.metrics.groupings import Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN, SharedMeasure, rate_of_sums
+from daeval.metrics.victims import domestic_abuse, notified, victim_rows
 
 MEASURE = "repeat_notification_rate"
-VICTIM = Subject("police", "victim_id")
 DEFINITION = (
     "A domestic abuse police notification on day d is a repeat when the same victim had another "
     "domestic abuse notification on day p with p < d and d − p ≤ {window} days. Notifications on "
     "the same day are not repeats of each other. The rate is repeats divided by notifications "
     "with a victim, both counted by notification date in the period."
 )
+
+
+def repeats(period_start: date, period_end: date) -> SharedMeasure:
+    """The measure, over the notifications of :func:`daeval.metrics.victims.notified`."""
+
+    def counts(t: ir.Table) -> dict[str, ir.Value]:
+        counted = t.victim_key.notnull() & t.notification_date.between(period_start, period_end)
+        return {
+            "_repeat_of": counted.cast("int64"),
+            "_repeats": (counted & (t.repeat == 1)).cast("int64"),
+        }
+
+    def rows(sums: ir.Table, _: ir.Table) -> ir.Table:
+        return rate_of_sums(sums, "_repeats", "_repeat_of", MEASURE, period_start, period_end)
+
+    return SharedMeasure(counts, rows)
 
 
 def repeat_notification_rate(
@@ -40,17 +54,5 @@ def repeat_notification_rate(
 
     ``notifications``: notification_date, incident_type, victim_key, risk_level.
     """
-    da = notifications.filter(
-        (notifications.incident_type == "domestic_abuse") & notifications.victim_key.notnull()
-    )
-    days = da.select("victim_key", "notification_date").distinct()
-    by_victim = ibis.window(group_by=days.victim_key, order_by=days.notification_date)
-    days = days.mutate(previous_date=days.notification_date.lag().over(by_victim))
-    flagged = da.join(days, ["victim_key", "notification_date"])
-    gap = flagged.notification_date.delta(flagged.previous_date, unit="day")
-    flagged = flagged.mutate(
-        is_repeat=(flagged.previous_date.notnull() & (gap <= window_days)).fill_null(False)
-    )
-    in_period = flagged.filter(flagged.notification_date.between(period_start, period_end))
-    rows = rate_rows(in_period, "is_repeat", BY_RISK, "notification_date", breakdown, VICTIM)
-    return measure_rows(rows, MEASURE, period_start, period_end)
+    events = notified(domestic_abuse(notifications), window_days)
+    return victim_rows(events, [repeats(period_start, period_end)], breakdown)

@@ -15,17 +15,58 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from daeval.metrics.csc_referral import BY_RISK, RISK_LEVELS
-from daeval.metrics.groupings import Breakdown
-from daeval.metrics.rates import NO_BREAKDOWN, class_rows, measure_rows
-from daeval.metrics.repeat_notification import VICTIM
+from daeval.metrics.groupings import RISK_LEVELS, Breakdown
+from daeval.metrics.rates import NO_BREAKDOWN, SharedMeasure, category_split, measure_rows, present
+from daeval.metrics.victims import domestic_abuse, notified, risk_rank, victim_rows
 
 MEASURE = "risk_trajectory"
 CLASSES = ("no_repeat", "escalated", "de_escalated", "repeat_same_level")
 
 
-def _rank(level: ir.StringValue) -> ir.IntegerValue:
-    return level.cases(*((name, i + 1) for i, name in enumerate(RISK_LEVELS)), else_=None)
+def is_index(t: ir.Table, last_index: date, victim: str = "victim_key") -> ir.BooleanValue:
+    """Whether a domestic abuse notification is an index event: graded, with a victim (the
+    column ``victim``), dated on or before ``last_index`` (as_of − W)."""
+    graded = t.risk_level.isin(RISK_LEVELS)
+    return t[victim].notnull() & graded & (t.notification_date <= last_index)
+
+
+def trajectories(
+    as_of: date, window_days: int = 365, period_start: date | None = None
+) -> SharedMeasure:
+    """The measure, over the notifications of :func:`daeval.metrics.victims.notified` (with the
+    same window). ``period_start``: the first index event's date, when known already (else it is
+    found among the notifications)."""
+    last_index = as_of - timedelta(days=window_days)
+
+    def index(t: ir.Table) -> ir.BooleanValue:
+        return is_index(t, last_index)
+
+    def counts(t: ir.Table) -> dict[str, ir.Value]:
+        rank = risk_rank(t.risk_level)
+        category = ibis.cases(
+            (t.later == 0, "no_repeat"),
+            (t.highest.isnull(), "repeat_same_level"),
+            (t.highest > rank, "escalated"),
+            (t.highest < rank, "de_escalated"),
+            else_="repeat_same_level",
+        )
+        is_index = index(t)
+        flags = {
+            f"_trajectory_{i}": (is_index & (category == c)).cast("int64")
+            for i, c in enumerate(CLASSES)
+        }
+        return {**flags, "_trajectory_of": is_index.cast("int64")}
+
+    def rows(sums: ir.Table, events: ir.Table) -> ir.Table:
+        columns = {c: f"_trajectory_{i}" for i, c in enumerate(CLASSES)}
+        split = category_split(present(sums, "_trajectory_of"), columns, "_trajectory_of")
+        if period_start is not None:
+            return measure_rows(split, MEASURE, period_start, last_index)
+        first = events.filter(index(events)).notification_date.min()
+        split = split.cross_join(events.filter(index(events)).aggregate(period_start=first))
+        return measure_rows(split, MEASURE, None, last_index)
+
+    return SharedMeasure(counts, rows)
 
 
 def risk_trajectory(
@@ -36,33 +77,7 @@ def risk_trajectory(
 ) -> ir.Table:
     """Rows of the tidy measures table (before disclosure control).
 
-    ``notifications``: notification_id, notification_date, incident_type, victim_key, risk_level.
+    ``notifications``: notification_date, incident_type, victim_key, risk_level.
     """
-    last_index = as_of - timedelta(days=window_days)
-    da = notifications.filter(
-        (notifications.incident_type == "domestic_abuse") & notifications.victim_key.notnull()
-    )
-    index = da.filter(da.risk_level.isin(RISK_LEVELS) & (da.notification_date <= last_index))
-    index = index.mutate(rank=_rank(index.risk_level))
-    later = da.select(
-        later_victim=da.victim_key, later_date=da.notification_date, later_rank=_rank(da.risk_level)
-    )
-    gap = later.later_date.delta(index.notification_date, unit="day")
-    pairs = index.join(
-        later, [index.victim_key == later.later_victim, gap >= 1, gap <= window_days]
-    ).select(later_of=index.notification_id, later_rank=later.later_rank)
-    after = pairs.group_by("later_of").aggregate(
-        repeats=ibis._.count(), highest=ibis._.later_rank.max()
-    )
-    joined = index.left_join(after, index.notification_id == after.later_of)
-    category = ibis.cases(
-        (joined.repeats.isnull(), "no_repeat"),
-        (joined.highest.isnull(), "repeat_same_level"),
-        (joined.highest > joined.rank, "escalated"),
-        (joined.highest < joined.rank, "de_escalated"),
-        else_="repeat_same_level",
-    )
-    classified = joined.mutate(category=category)
-    rows = class_rows(classified, BY_RISK, CLASSES, "notification_date", breakdown, VICTIM)
-    rows = rows.cross_join(index.aggregate(period_start=index.notification_date.min()))
-    return measure_rows(rows, MEASURE, None, last_index)
+    events = notified(domestic_abuse(notifications), window_days)
+    return victim_rows(events, [trajectories(as_of, window_days)], breakdown)

@@ -51,8 +51,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from daeval.metrics.csc_referral import BY_RISK, CHILD
-from daeval.metrics.groupings import Breakdown, rollup
+from daeval.metrics.follow_up import CHILD, followed, later_referrals
+from daeval.metrics.groupings import BY_RISK, Breakdown, rollup
 from daeval.metrics.rates import NO_BREAKDOWN
 
 KM_MEASURE = "km_csc_referral"
@@ -72,8 +72,7 @@ and the 95% confidence interval (blank on the rows of ``time_to_first_referral``
 
 
 def survival_counts(
-    events: ir.Table,
-    referrals: ir.Table,
+    flagged: ir.Table,
     as_of: date,
     breakdown: Breakdown = NO_BREAKDOWN,
     complete_by: date | None = None,
@@ -84,34 +83,13 @@ def survival_counts(
     is drawn over the whole follow-up). With ``complete_by``, also ``complete_events`` and
     ``complete_censored``: the same counts of the index events with d <= ``complete_by`` alone.
 
-    ``events``: notification_id, child_key, notification_date, risk_level (and child_id for
-    subgroups), as from :func:`daeval.metrics.csc_referral.index_events`; ``referrals``:
-    child_key, referral_date. Index events are the rows of ``events`` with notification_date < as_of.
+    ``flagged``: the index events with their ``first_day``, as
+    :func:`daeval.metrics.follow_up.followed` gives them (and child_id for subgroups).
     """
-    index = events.filter(events.notification_date < as_of)
-    later = referrals.select(
-        referral_key=referrals.child_key, referral_date=referrals.referral_date
-    )
-    pairs = index.join(
-        later,
-        [
-            index.child_key == later.referral_key,
-            later.referral_date > index.notification_date,
-            later.referral_date <= as_of,
-        ],
-    ).select(
-        "notification_id",
-        "child_key",
-        "notification_date",
-        day=later.referral_date.delta(index.notification_date, unit="day"),
-    )
-    keys = ["notification_id", "child_key", "notification_date"]
-    first = pairs.group_by(keys).aggregate(first_day=pairs.day.min())
-    joined = index.left_join(first, keys)
-    referred = joined.first_day.notnull().cast("int64")
-    timed = joined.mutate(
-        day=joined.first_day.fill_null(
-            ibis.literal(as_of).delta(joined.notification_date, unit="day")
+    referred = flagged.first_day.notnull().cast("int64")
+    timed = flagged.mutate(
+        day=flagged.first_day.fill_null(
+            ibis.literal(as_of).delta(flagged.notification_date, unit="day")
         ).cast("int64"),
         events=referred,
         censored=1 - referred,
@@ -128,6 +106,13 @@ def survival_counts(
     )
     counts = rollup(timed, sums, groupings, within=["day"])
     return counts.drop("bucket_start", "bucket_end")
+
+
+def _first_referrals(events: ir.Table, referrals: ir.Table, as_of: date) -> ir.Table:
+    """The index events of ``events`` (notification_id, child_key, notification_date, risk_level,
+    and child_id for subgroups, as from :func:`daeval.metrics.follow_up.index_events`) with their
+    first_day, from ``referrals`` (child_key, referral_date)."""
+    return followed(events, later_referrals(referrals), as_of)
 
 
 def _groups(counts: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]:
@@ -171,10 +156,14 @@ def _frame(rows: list[dict[str, object]], period: tuple[date, date]) -> pd.DataF
     return frame.astype(types)[COLUMNS]
 
 
-def _period(events: ir.Table, as_of: date) -> tuple[date, date]:
+def _with_start(counts: ir.Table, flagged: ir.Table) -> ir.Table:
+    """``counts`` with ``_first``: the first index event's date, on every row."""
+    return counts.mutate(_first=flagged.notification_date.min().as_scalar())
+
+
+def _period(counts: pd.DataFrame, as_of: date) -> tuple[date, date]:
     """From the first index event (as_of when there is none) to as_of."""
-    index = events.filter(events.notification_date < as_of)
-    first = index.notification_date.min().execute()
+    first = counts._first.iloc[0] if len(counts) else None
     first = as_of if first is None or pd.isna(first) else first
     return pd.Timestamp(first).date(), as_of
 
@@ -188,9 +177,10 @@ def km_csc_referral(
 ) -> pd.DataFrame:
     """Rows of the tidy measures table (before disclosure control): 1 - S(t), with its 95%
     log(-log) interval, at each time point with at least ``SURVIVAL_THRESHOLD`` at risk. Inputs as
-    for :func:`survival_counts`."""
-    counts = survival_counts(events, referrals, as_of, breakdown).execute()
-    return _frame(_km_rows(counts, window_days), _period(events, as_of))
+    for :func:`_first_referrals`."""
+    flagged = _first_referrals(events, referrals, as_of)
+    counts = _with_start(survival_counts(flagged, as_of, breakdown), flagged).execute()
+    return _frame(_km_rows(counts, window_days), _period(counts, as_of))
 
 
 def _km_rows(counts: pd.DataFrame, window_days: int) -> list[dict[str, object]]:
@@ -250,10 +240,12 @@ def time_to_first_referral(
     breakdown: Breakdown = NO_BREAKDOWN,
 ) -> pd.DataFrame:
     """Rows of the tidy measures table (before disclosure control): ``kaplan_meier_median`` and
-    ``median_among_referred`` per group. Inputs as for :func:`survival_counts`."""
+    ``median_among_referred`` per group. Inputs as for :func:`_first_referrals`."""
     last_index = as_of - timedelta(days=window_days)
-    counts = survival_counts(events, referrals, as_of, breakdown, last_index).execute()
-    return _frame(_median_rows(counts, window_days), _period(events, as_of))
+    flagged = _first_referrals(events, referrals, as_of)
+    counts = _with_start(survival_counts(flagged, as_of, breakdown, last_index), flagged)
+    counts = counts.execute()
+    return _frame(_median_rows(counts, window_days), _period(counts, as_of))
 
 
 def survival_measures(
@@ -265,10 +257,26 @@ def survival_measures(
 ) -> pd.DataFrame:
     """The rows of both :func:`km_csc_referral` and :func:`time_to_first_referral`, counting the
     index events' times once for both, in one query."""
+    flagged = _first_referrals(events, referrals, as_of)
+    query = survival_query(flagged, as_of, window_days, breakdown)
+    return survival_rows(query.execute(), as_of, window_days)
+
+
+def survival_query(
+    flagged: ir.Table, as_of: date, window_days: int = 365, breakdown: Breakdown = NO_BREAKDOWN
+) -> ir.Table:
+    """The counts both survival measures are computed from (see :func:`survival_rows`), from
+    index events with their ``first_day``, as :func:`daeval.metrics.follow_up.followed` gives
+    them."""
     last_index = as_of - timedelta(days=window_days)
-    counts = survival_counts(events, referrals, as_of, breakdown, last_index).execute()
+    return _with_start(survival_counts(flagged, as_of, breakdown, last_index), flagged)
+
+
+def survival_rows(counts: pd.DataFrame, as_of: date, window_days: int = 365) -> pd.DataFrame:
+    """The rows of both :func:`km_csc_referral` and :func:`time_to_first_referral`, from the
+    result of :func:`survival_query`."""
     rows = _km_rows(counts, window_days) + _median_rows(counts, window_days)
-    return _frame(rows, _period(events, as_of))
+    return _frame(rows, _period(counts, as_of))
 
 
 def _median_rows(counts: pd.DataFrame, window_days: int) -> list[dict[str, object]]:
