@@ -237,7 +237,9 @@ def _outcome_on(con, events: str, referrals: str, assessments: str, plans: str, 
     return csc_outcome_within_window(index, outcomes(refs, done, plan), as_of)
 
 
-def _reference_outcome(events: str, referrals: str, assessments: str, plans: str, as_of: date):
+def reference_outcomes(referrals: str, assessments: str, plans: str) -> list[dict]:
+    """What can follow an index event, for the reference engine: the referrals, assessments and
+    plans as outcomes (child_key, outcome_date, category)."""
     refs = _dated(referrals, "referral_date")
     child_of = {r["referral_id"]: r["child_key"] for r in refs}
     found = [
@@ -255,6 +257,11 @@ def _reference_outcome(events: str, referrals: str, assessments: str, plans: str
          "category": kinds[p["plan_type"]]}
         for p in _dated(plans, "start_date")
     ]  # fmt: skip
+    return found
+
+
+def _reference_outcome(events: str, referrals: str, assessments: str, plans: str, as_of: date):
+    found = reference_outcomes(referrals, assessments, plans)
     return reference_engine.csc_outcome_counts(_dated(events, "notification_date"), found, as_of)
 
 

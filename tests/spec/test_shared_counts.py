@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from tests.lib import reference_engine, reference_pathways
-from tests.spec.conftest import SPEC_ENGINES, _connected, _dated, _engine
+from tests.spec.conftest import SPEC_ENGINES, _connected, _dated, _engine, reference_outcomes
+from tests.spec.test_csc_outcome_within_window import ASSESSMENTS, EVENTS, PLANS, REFERRALS
 
 from daeval.metrics.address_moves import MOVES, address_moves, moves
 from daeval.metrics.csc_outcome import OUTCOMES, REACHED, csc_outcome_within_window, outcomes
@@ -33,31 +34,6 @@ b2              | 2021-02-01        | domestic_abuse      | pb        | vb      
 c1              | 2019-01-01        | domestic_abuse      |           |            | high       | Y
 d1              | 2020-12-31        | domestic_abuse      | pd        | vd         | medium     | N
 d2              | 2021-11-30        | domestic_abuse      | pd        | vd         | high       | N
-"""
-EVENTS = """
-notification_id | child_id | child_key | notification_date | risk_level
-n1              | p1       | k1        | 2020-01-01        | high
-n2              | p2       | k2        | 2020-01-01        | medium
-n2              | p2b      | k2        | 2020-01-01        | medium
-n3              | p3       | k3        | 2020-06-01        |
-n4              | p4       | k4        | 2021-06-01        | high
-"""
-REFERRALS = """
-referral_id | child_key | referral_date
-r1          | k1        | 2020-02-01
-r2          | k2        | 2019-12-01
-r3          | k3        | 2020-07-01
-r4          | k4        | 2021-07-01
-"""
-ASSESSMENTS = """
-referral_id | start_date
-r1          | 2020-02-10
-r2          | 2020-01-05
-"""
-PLANS = """
-child_key | plan_type | start_date
-k1        | CP        | 2020-04-01
-k3        | CLA       | 2021-08-01
 """
 ADDRESSES = """
 child_key | source | from_date
@@ -179,13 +155,14 @@ def test_the_window_measures_counted_together_are_each_as_alone(measures_con):
     flagged = followed(events, later, AS_OF, 365, OUTCOMES)
     together = window_measures(flagged, AS_OF, 365, [FOLLOWED_UP, REACHED, MOVES]).execute()
     assert _rows(together) == _rows(alone)
-    # The figures themselves: n1 referred and assessed in its window, n2's two records (one
-    # child) moved once, n3 referred; n4's window ends after as_of.
+    # The figures themselves (the events of the csc_outcome_within_window spec): n1 and n3
+    # referred in their windows, n2 referred before; n1's and n2's children moved once; n4's
+    # window ends after as_of.
     within = together[together.measure == "csc_referral_within_window"]
     whole = within[within.group_by == "all"].iloc[0]
-    assert (int(whole.numerator), int(whole.denominator)) == (2, 4)
+    assert (int(whole.numerator), int(whole.denominator)) == (2, 3)
     moved = together[(together.measure == "address_moves") & (together.group_by == "all")]
-    assert int(moved[moved.category == "1"].numerator.iloc[0]) == 3
+    assert int(moved[moved.category == "1"].numerator.iloc[0]) == 2
     # And each measure's counts are the plain-Python reference's.
     index = _dated(EVENTS, "notification_date")
     referrals = _dated(REFERRALS, "referral_date")
@@ -193,29 +170,10 @@ def test_the_window_measures_counted_together_are_each_as_alone(measures_con):
         reference_engine.csc_referral_within_window_counts(index, referrals, AS_OF)
     )
     assert _counts(together, "csc_outcome_within_window", category=True) == (
-        reference_engine.csc_outcome_counts(index, _found(referrals), AS_OF)
+        reference_engine.csc_outcome_counts(
+            index, reference_outcomes(REFERRALS, ASSESSMENTS, PLANS), AS_OF
+        )
     )
     assert _counts(together, "address_moves", category=True) == (
         reference_pathways.address_moves_counts(index, _dated(ADDRESSES, "from_date"), AS_OF)
     )
-
-
-def _found(referrals: list[dict]) -> list[dict]:
-    """What followed, for the reference: referrals, assessments and plans as outcomes."""
-    child_of = {r["referral_id"]: r["child_key"] for r in referrals}
-    found = [
-        {"child_key": r["child_key"], "outcome_date": r["referral_date"], "category": "referral"}
-        for r in referrals
-    ]
-    found += [
-        {"child_key": child_of[a["referral_id"]], "outcome_date": a["start_date"],
-         "category": "assessment"}
-        for a in _dated(ASSESSMENTS, "start_date")
-    ]  # fmt: skip
-    kinds = {"CIN": "cin_plan", "CP": "cp_plan", "CLA": "cla"}
-    found += [
-        {"child_key": p["child_key"], "outcome_date": p["start_date"],
-         "category": kinds[p["plan_type"]]}
-        for p in _dated(PLANS, "start_date")
-    ]  # fmt: skip
-    return found
