@@ -3,6 +3,7 @@ give what Ibis gives for the same expression, and a failed query says so."""
 
 from __future__ import annotations
 
+from concurrent.futures import CancelledError
 from datetime import date
 
 import duckdb
@@ -90,3 +91,19 @@ def test_a_released_table_is_dropped_after_the_queries_given_before(warehouse):
             assert counted.result().iat[0, 0] == before == 54
             with pytest.raises(duckdb.CatalogException, match=kept.op().name):
                 queries.value(kept.count())
+
+
+def test_leaving_on_an_error_stops_the_query_running(warehouse):
+    with measure_backend("duckdb", warehouse, ["csc_referrals"]) as con:
+        with pytest.raises(ValueError, match="stop here"):
+            with measure_queries(con) as queries:
+                # Hours of work, were it not stopped: 200 ** 5 rows.
+                r = con.table("csc_referrals")
+                rows = r.select(a=r.referral_id)
+                for i in range(4):
+                    rows = rows.cross_join(r.select(**{f"b{i}": r.referral_id}))
+                total = rows.a.concat(rows.b0, rows.b1, rows.b2, rows.b3).length().sum()
+                pending = queries.frame(total.as_table())
+                raise ValueError("stop here")
+        with pytest.raises((duckdb.InterruptException, RuntimeError, CancelledError)):
+            pending.result()

@@ -38,9 +38,13 @@ def parse_definition(data: Any, origin: str) -> Instrument:
         raise InstrumentDefinitionError(_described(exc, origin)) from None
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, in C (libyaml) where it is built in: several times as fast."""
+
+
 def read_definition(path: Path) -> Instrument:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise InstrumentDefinitionError(f"{path.name}: not valid YAML ({exc})") from None
     instrument = parse_definition(data, path.name)

@@ -13,12 +13,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ibis
-import ibis.expr.types as ir
 
 from daeval.errors import DaevalError, MissingDataError
 from daeval.warehouse.store import connect_file
@@ -181,9 +180,3 @@ def measure_backend(
             for name in tables:
                 session.catalog.dropTempView(name)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def kept(stack: ExitStack, table: ir.Table) -> ir.Table:
-    """``table`` computed once and kept for the queries that follow, until ``stack`` closes: a
-    temporary table on DuckDB (allowed on the read-only warehouse), a cached DataFrame on Spark."""
-    return stack.enter_context(table.cache())

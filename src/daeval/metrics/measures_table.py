@@ -6,7 +6,7 @@ import csv
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ MEASURES_ARROW = pa.schema(
 )
 """The measures table's rows as Arrow columns, in the order of MeasureRow."""
 MEASURES_META = "measures.json"
+MEASURE_FIELDS = tuple(f.name for f in fields(MeasureRow))
 
 
 @dataclass(frozen=True)
@@ -409,6 +410,12 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _fields(row: MeasureRow) -> dict[str, object]:
+    """A row's fields in order (as dataclasses.asdict, without its deep copies: the fields are
+    plain values)."""
+    return {name: getattr(row, name) for name in MEASURE_FIELDS}
+
+
 def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
     """Write the measures CSV, its metadata, and the same rows into the warehouse."""
     workspace.outputs.mkdir(parents=True, exist_ok=True)
@@ -416,7 +423,7 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(MEASURES_COLUMNS)
         for row in run.rows:
-            writer.writerow([_cell(v) for v in asdict(row).values()])
+            writer.writerow([_cell(v) for v in _fields(row).values()])
     meta = {
         "daeval_version": __version__,
         "as_of": run.as_of.isoformat(),
@@ -450,7 +457,7 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         )
         # One insert of the whole table (row by row, 2,000 rows took about two seconds).
         columns = ", ".join(_quoted(c) for c in MEASURES_COLUMNS)
-        new_rows = pa.Table.from_pylist([asdict(r) for r in run.rows], schema=MEASURES_ARROW)
+        new_rows = pa.Table.from_pylist([_fields(r) for r in run.rows], schema=MEASURES_ARROW)
         con.register("new_measures", new_rows)
         con.execute(f"INSERT INTO measures ({columns}) SELECT {columns} FROM new_measures")
         con.unregister("new_measures")

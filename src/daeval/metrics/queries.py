@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -57,6 +57,7 @@ class Queries:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="daeval-queries")
             self._registered: set[str] = set()
             self._failed: BaseException | None = None
+            self._submitted: list[Future] = []
 
     def keep(self, table: ir.Table) -> ir.Table:
         """``table`` computed once for the queries that follow (a temporary table on DuckDB, a
@@ -105,7 +106,9 @@ class Queries:
         """Run ``sql`` (the SQL of ``expr``; with ``statement``, one that gives no rows: making
         or dropping a kept table) on the worker, after the queries submitted before it."""
         memtables = list(expr.op().find(ops.InMemoryTable))
-        return self._worker.submit(self._run, sql, memtables, statement)
+        future = self._worker.submit(self._run, sql, memtables, statement)
+        self._submitted.append(future)
+        return future
 
     def _run(self, sql: str, memtables: list[ops.InMemoryTable], statement: bool) -> Any:
         """On the worker thread: register the query's in-memory tables, then run it."""
@@ -124,6 +127,20 @@ class Queries:
             self._failed = error
             raise
 
+    def interrupt(self) -> None:
+        """Stop the query running and fail those not yet started (when the run stops on an
+        error or Ctrl-C, so that it does not wait for them)."""
+        if not self._duckdb:
+            return
+        self._failed = self._failed or RuntimeError("the measures run was stopped")
+        for future in self._submitted:
+            future.cancel()  # those not started
+        for future in self._submitted:
+            # A query may be about to start as it is interrupted: interrupt it until it stops.
+            while not future.done():
+                self._cursor.interrupt()
+                wait([future], timeout=0.05)
+
     def close(self) -> None:
         if self._duckdb:
             self._worker.shutdown(wait=True, cancel_futures=True)
@@ -132,10 +149,14 @@ class Queries:
 
 @contextmanager
 def measure_queries(con: ibis.BaseBackend) -> Iterator[Queries]:
-    """The queries of one measures run on ``con``; kept tables are dropped on leaving."""
+    """The queries of one measures run on ``con``; kept tables are dropped on leaving, and
+    leaving on an error stops the queries still to run."""
     with ExitStack() as stack:
         queries = Queries(con, stack)
         try:
             yield queries
+        except BaseException:
+            queries.interrupt()
+            raise
         finally:
             queries.close()
