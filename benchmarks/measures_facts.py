@@ -3,6 +3,7 @@ and bands (facts taken from daeval), and the shape of a row. Each side's computa
 
 from __future__ import annotations
 
+from daeval.instruments.scoring import ANSWER_COLUMNS
 from daeval.metrics.groupings import AGE_BANDS
 from daeval.metrics.services import DROPPED_OUT
 from daeval.model.codes import ETHNICITY_GROUP as CODE_GROUP
@@ -24,6 +25,7 @@ ci_upper; a row of eight fields is a count whose value is numerator / denominato
 
 __all__ = [
     "AGE_BANDS",
+    "ANSWER_COLUMNS",
     "CLASSES",
     "DROPPED_OUT",
     "ETHNICITY_GROUP",

@@ -18,6 +18,7 @@ from scipy import stats
 
 from benchmarks.measures_facts import (
     AGE_BANDS,
+    ANSWER_COLUMNS,
     CLASSES,
     DROPPED_OUT,
     ETHNICITY_GROUP,
@@ -93,17 +94,7 @@ def pandas_side(warehouse: str, as_of: date) -> tuple[float, list[Row]]:
         "end_date",
         "end_reason",
     )
-    responses = table(
-        "measure_responses",
-        "source",
-        "person_id",
-        "instrument",
-        "timepoint",
-        "administered_date",
-        "respondent",
-        "item",
-        "value",
-    )
+    responses = table("measure_responses", *ANSWER_COLUMNS)
     con.close()
     day = pd.Timestamp(as_of)
     window = pd.Timedelta(days=WINDOW)

@@ -48,25 +48,6 @@ def rate_rows(
     return counted_sums(events, counts, native, on, breakdown, subject)
 
 
-def class_rows(
-    events: ir.Table,
-    native: Sequence[Grouping],
-    categories: tuple[str, ...],
-    on: str,
-    breakdown: Breakdown = NO_BREAKDOWN,
-    subject: Subject | None = None,
-) -> ir.Table:
-    """One row per category, for all events and by each grouping: numerator = events whose
-    ``category`` column is that category (one at most per event), denominator = events. Every
-    category has a row, zero when no event is in it."""
-    flags = {f"_class_{i}": (events.category == c).cast("int64").fill_null(0)
-             for i, c in enumerate(categories)}  # fmt: skip
-    sums = counted_sums(
-        events, {**flags, "denominator": ibis.literal(1, "int64")}, native, on, breakdown, subject
-    )
-    return category_split(sums, dict(zip(categories, flags, strict=True)))
-
-
 def category_split(
     sums: ir.Table, columns: Mapping[str, str], denominator: str = "denominator"
 ) -> ir.Table:
