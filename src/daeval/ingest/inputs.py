@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from daeval.errors import UnusableFileError
+from daeval.errors import StudyFileError, UnusableFileError
 from daeval.ingest.mapping import DataSource, RedcapSource
 from daeval.model import TABLES
 
@@ -48,17 +48,47 @@ class Input:
     source: DataSource | RedcapSource | None = None
 
 
+def _check_inside(data_dir: Path, source: DataSource | RedcapSource) -> None:
+    """Refuse a declared file outside the data folder and the study's allowed folders.
+
+    Names are compared once resolved (``..``, an absolute name and symbolic links all followed),
+    so a study file cannot point ingest at any other file on the machine. A REDCap dictionary is
+    checked both where the declaration names it and beside the records (where it is read).
+    """
+    if isinstance(source, RedcapSource):
+        records = data_dir / source.records
+        named = [
+            (source.records, records),
+            (source.dictionary, data_dir / source.dictionary),
+            (source.dictionary, records.parent / source.dictionary),
+        ]
+    else:
+        named = [(source.file, data_dir / source.file)]
+    roots = (data_dir.resolve(), *source.allowed_folders)
+    for name, path in named:
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise StudyFileError(
+                f"{source.entry}: {name!r} is outside the data folder {data_dir} (once '..' and "
+                "links are followed); put the file in the data folder, or name the folder it is "
+                "in under allowed_folders in the study file"
+            )
+
+
 def find_inputs(
     data_dir: Path,
     sources: list[DataSource | RedcapSource] = (),  # type: ignore[assignment]
 ) -> tuple[list[Input], list[str], list[RefusedFile]]:
     """The input files of ``data_dir``, the names of files ignored, and declared files missing.
 
-    Files declared in the study's data sources are read as declared; the others are recognised
-    by name (``<table>.csv|.parquet|.xlsx``, any ``.xml`` as a CIN census file).
+    Files declared in the study's data sources are read as declared (and refused when outside
+    the data folder and the study's allowed folders); the others are recognised by name
+    (``<table>.csv|.parquet|.xlsx``, any ``.xml`` as a CIN census file).
     """
     if not data_dir.is_dir():
         raise UnusableFileError(f"{data_dir}: not a folder")
+    for source in sources:
+        _check_inside(data_dir, source)
     inputs: list[Input] = []
     missing: list[RefusedFile] = []
     claimed: set[str] = set()

@@ -22,14 +22,18 @@ They are declared in the workspace's ``study.yaml`` under ``data_sources``::
       - records: phq_records.csv            # a REDCap export
         dictionary: phq_dictionary.csv
         redcap: {source: "service:fbs", instruments: {PHQ9: {prefix: phq9_, items: 9}}}
+    allowed_folders: [/secure/exports]      # optional: folders besides the data folder
 
 A mapped value that still does not fit the model is quarantined with the value as the file had it.
+A declared file is read only from the data folder given to ``daeval ingest`` or from a folder the
+study file names under ``allowed_folders`` (relative to the study file's folder); names are
+compared once resolved (``..`` and symbolic links followed), see ``daeval.ingest.inputs``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,7 @@ from daeval.ingest.redcap_mapping import RedcapMapping
 from daeval.ingest.rules import cell, cleaned, literal, quote
 from daeval.model import TABLES, Kind
 from daeval.study.document import read_document
+from daeval.study.problems import Locator
 
 EXCEL = "excel"
 EXCEL_EPOCH = "1899-12-30"
@@ -74,6 +79,10 @@ class DataSource:
     constants: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     date_formats: Mapping[str, str] = field(default_factory=dict)
+    entry: str = "study.yaml data_sources"
+    """Where the study file declares it, for messages: ``WS/study.yaml:12: data_sources[2] (fbs)``."""
+    allowed_folders: tuple[Path, ...] = ()
+    """Folders (resolved) besides the data folder its file may be in."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,23 @@ class RedcapSource:
     records: str
     dictionary: str
     mapping: RedcapMapping
+    entry: str = "study.yaml data_sources"
+    allowed_folders: tuple[Path, ...] = ()
 
 
 def _where(i: int) -> str:
     return f"study.yaml data_sources[{i + 1}]"
+
+
+def parse_allowed_folders(raw: Any, base: Path) -> tuple[Path, ...]:
+    """The study file's ``allowed_folders``, resolved (a relative one from ``base``)."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(v, str) and v.strip() for v in raw):
+        raise StudyFileError("study.yaml allowed_folders: must be a list of folder paths")
+    return tuple((base / Path(v.strip()).expanduser()).resolve() for v in raw)
 
 
 def _strings(value: Any, what: str) -> dict[str, str]:
@@ -95,8 +117,7 @@ def _strings(value: Any, what: str) -> dict[str, str]:
     return {str(k).strip(): str(v).strip() for k, v in value.items()}
 
 
-def _file_source(i: int, raw: Mapping[str, Any]) -> DataSource:
-    where = _where(i)
+def _file_source(where: str, raw: Mapping[str, Any]) -> DataSource:
     unknown = set(raw) - _FILE_KEYS - _DESCRIBING_KEYS
     if unknown:
         raise StudyFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -130,11 +151,16 @@ def _file_source(i: int, raw: Mapping[str, Any]) -> DataSource:
             )
     if not raw.get("file"):
         raise StudyFileError(f"{where}: give the file's name (file: ...)")
-    return DataSource(str(raw["file"]), table, raw.get("sheet"), columns, constants, codes, dates)
+    return DataSource(
+        str(raw["file"]), table, raw.get("sheet"), columns, constants, codes, dates, where
+    )
 
 
-def parse_data_sources(raw: Any) -> list[DataSource | RedcapSource]:
-    """The data sources declared in a study file's ``data_sources`` list."""
+def parse_data_sources(
+    raw: Any, where: Callable[[int], str] = _where
+) -> list[DataSource | RedcapSource]:
+    """The data sources declared in a study file's ``data_sources`` list; ``where(i)`` names the
+    i-th entry (from 0) in messages."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -142,31 +168,43 @@ def parse_data_sources(raw: Any) -> list[DataSource | RedcapSource]:
     out: list[DataSource | RedcapSource] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            raise StudyFileError(f"{_where(i)}: must be a mapping")
+            raise StudyFileError(f"{where(i)}: must be a mapping")
         status = item.get("status", "received")
         if status not in STATUSES:
-            raise StudyFileError(
-                f"{_where(i)}: status {status!r} (choose from {', '.join(STATUSES)})"
-            )
+            raise StudyFileError(f"{where(i)}: status {status!r} (choose from {', '.join(STATUSES)})")
         if status != "received":
             continue
         if "redcap" in item:
             unknown = set(item) - _REDCAP_KEYS - _DESCRIBING_KEYS - {"table"}
             if unknown or not item.get("records") or not item.get("dictionary"):
                 raise StudyFileError(
-                    f"{_where(i)}: a REDCap source needs records, dictionary and redcap "
+                    f"{where(i)}: a REDCap source needs records, dictionary and redcap "
                     f"(and nothing else{'; unknown: ' + ', '.join(sorted(unknown)) if unknown else ''})"
                 )
             mapping = RedcapMapping.from_dict(item["redcap"])
-            out.append(RedcapSource(str(item["records"]), str(item["dictionary"]), mapping))
+            records, dictionary = str(item["records"]), str(item["dictionary"])
+            out.append(RedcapSource(records, dictionary, mapping, where(i)))
         else:
-            out.append(_file_source(i, item))
+            out.append(_file_source(where(i), item))
     return out
 
 
 def load_data_sources(study_file: Path) -> list[DataSource | RedcapSource]:
-    """The data sources of ``study_file`` (none when it does not exist)."""
-    return parse_data_sources(read_document(study_file).get("data_sources"))
+    """The data sources of ``study_file`` (none when it does not exist), each knowing its line
+    and the folders besides the data folder it may be read from."""
+    document = read_document(study_file)
+    raw = document.get("data_sources")
+    locator = Locator(study_file.read_text(encoding="utf-8")) if raw else None
+
+    def where(i: int) -> str:
+        line = locator.line(("data_sources", i)) if locator else None
+        item = raw[i] if isinstance(raw, list) else None
+        named = f" ({item['id']})" if isinstance(item, Mapping) and item.get("id") else ""
+        return f"{study_file}{f':{line}' if line else ''}: data_sources[{i + 1}]{named}"
+
+    sources = parse_data_sources(raw, where)
+    allowed = parse_allowed_folders(document.get("allowed_folders"), study_file.parent)
+    return [replace(source, allowed_folders=allowed) for source in sources]
 
 
 def _date_sql(column: str, fmt: str) -> str:

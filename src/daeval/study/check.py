@@ -404,7 +404,7 @@ def _without_place(message: str, study_file: Path, section: str) -> str:
 
 def _check_other_parsers(document: Mapping[str, Any], study_file: Path, report: _Report) -> None:
     """Run the sections other parts of daeval read through their own parsers."""
-    from daeval.ingest.mapping import parse_data_sources
+    from daeval.ingest.mapping import parse_allowed_folders, parse_data_sources
     from daeval.instruments.settings import settings_from
     from daeval.link.study import threshold_from
     from daeval.study.comparison import comparison_from
@@ -419,6 +419,8 @@ def _check_other_parsers(document: Mapping[str, Any], study_file: Path, report: 
                                                  f"{study_file.name} instruments")),
         (("equality_plan", "subgroups"), lambda: subgroups_from(document, study_file)),
         (("linkage",), lambda: threshold_from(document.get("linkage"), study_file)),
+        (("allowed_folders",), lambda: parse_allowed_folders(document.get("allowed_folders"),
+                                                             study_file.parent)),
     ]  # fmt: skip
     sources = document.get("data_sources")
     if isinstance(sources, list):

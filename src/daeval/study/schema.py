@@ -449,6 +449,8 @@ class StudyFile(BaseModel):
     """Scoring and shortlisting partner sites."""
     data_sources: list[DataSourceEntry] = Field(default_factory=list)
     """The data, their status and their column mappings (read by `daeval ingest`; docs/cli.md)."""
+    allowed_folders: list[str] = Field(default_factory=list)
+    """Folders besides the data folder given to `daeval ingest` that data sources may name files in (relative to the study file's folder, or absolute); any other file outside the data folder is refused."""
     # Read and checked by their own parsers.
     comparison: Any = None
     """Intervention against comparison groups for the measures (docs/measures.md)."""
@@ -458,3 +460,5 @@ class StudyFile(BaseModel):
     """The study's settings for its questionnaires (docs/instruments.md)."""
     linkage: Any = None
     """The linkage threshold (docs/linkage.md)."""
+
+    _listed = field_validator("allowed_folders", mode="before")(_listed)
