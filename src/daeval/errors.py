@@ -9,6 +9,11 @@ class DaevalError(Exception):
     exit_code = 2
 
 
+class OutputPathError(DaevalError):
+    """A path a command was told to write cannot be written: an existing file (without
+    --force), the command's own input, a folder where a file is wanted, or the reverse."""
+
+
 class InvalidValuesError(DaevalError):
     """Values in an input file that do not fit the canonical model (file, row, column, reason)."""
 

@@ -30,6 +30,10 @@ err = Console(stderr=True)
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The study workspace folder.")
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Replace files that exist already (never the command's input)."),
+]
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -58,8 +62,22 @@ def synth(
     ] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder that holds other files (files of the same names are "
+            "replaced).",
+        ),
+    ] = False,
 ) -> None:
-    """Write a synthetic data-contract folder calibrated to the Step Up study's published figures."""
+    """Write a synthetic data-contract folder calibrated to the Step Up study's published figures.
+
+    A folder that holds files is refused (unless --force), except one synth wrote before."""
+    from daeval.cli.output_paths import check_folder
+    from daeval.synth.manifest import written_by_synth
+
+    check_folder("daeval synth", out_dir, force=force, own=written_by_synth)
     from daeval.synth import generate
 
     try:
@@ -350,6 +368,7 @@ def score(
             "--settings", help="A YAML file with an instruments: section (a study.yaml will do)."
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Score questionnaire answers: one row per person, instrument, timepoint and respondent.
 
@@ -357,20 +376,28 @@ def score(
     an item answered twice) are listed with file, line, column and reason, and their
     questionnaire is marked not valid instead of being scored.
     """
-    from daeval.instruments.score_file import score_file, write_csv
-    from daeval.instruments.settings import default_settings, read_settings_file
+    from daeval.cli.output_paths import check_outputs, written_whole
 
     if not responses.exists():
         raise UnusableFileError(f"{responses}: no such file")
+    problems_file = problems_file or out_file.with_name(f"{out_file.stem}.problems.csv")
+    outputs = {"--out": out_file, "--problems": problems_file, "--change": change_file}
+    check_outputs(outputs, inputs=[responses, settings_file], force=force)
+
+    from daeval.instruments.score_file import score_file, write_csv
+    from daeval.instruments.settings import default_settings, read_settings_file
+
     settings = read_settings_file(settings_file) if settings_file else default_settings()
     with step_progress(err, "Score") as progress:
         progress("scoring")
         result = score_file(responses, settings, with_change=change_file is not None)
-    problems_file = problems_file or out_file.with_name(f"{out_file.stem}.problems.csv")
-    write_csv(result.scores, out_file)
-    write_csv(result.problems, problems_file)
+    written = [(result.scores, out_file), (result.problems, problems_file)]
     if change_file is not None and result.change is not None:
-        write_csv(result.change, change_file)
+        written.append((result.change, change_file))
+    for frame, path in written:
+        with written_whole(path) as temporary:
+            write_csv(frame, temporary)
+    if change_file is not None and result.change is not None:
         out.print(f"Change: {change_file}")
     valid = int(result.scores["valid"].sum())
     out.print(
@@ -440,17 +467,21 @@ def init(
 ) -> None:
     """Make a study workspace: DIR/study.yaml (blank, or an example study), DIR/raw for the files
     to load and DIR/outputs. An existing study.yaml is never overwritten."""
+    from daeval.cli.output_paths import check_is_folder, written_whole
     from daeval.study.examples import BLANK, example_text
     from daeval.warehouse import Workspace
 
     text = example_text(example) if example else BLANK
     workspace = Workspace(directory)
-    if workspace.study_file.exists():
+    if workspace.study_file.exists() or workspace.study_file.is_symlink():
         raise DaevalError(f"{workspace.study_file}: already exists; daeval will not overwrite it")
+    for folder in (workspace.root, workspace.root / "raw", workspace.outputs):
+        check_is_folder("daeval init", folder)
     workspace.root.mkdir(parents=True, exist_ok=True)
     (workspace.root / "raw").mkdir(exist_ok=True)
     workspace.outputs.mkdir(exist_ok=True)
-    workspace.study_file.write_text(text, encoding="utf-8")
+    with written_whole(workspace.study_file) as temporary:
+        temporary.write_text(text, encoding="utf-8")
     out.print(f"Workspace: {workspace.root}")
     out.print(f"Next: edit {workspace.study_file}, then `daeval study check {workspace.root}`")
 

@@ -42,6 +42,9 @@ Attrition = Annotated[float, typer.Option("--attrition", help="Share randomised 
 OneSided = Annotated[bool, typer.Option("--one-sided", help="A one-sided test.")]
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON object instead of text.")]
 Chart = Annotated[Path | None, typer.Option("--chart", help="Write a chart (SVG) here.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace the --chart file if it exists already.")
+]
 
 
 def _design(kind: str, options: dict) -> object:
@@ -68,6 +71,13 @@ def _design(kind: str, options: dict) -> object:
         two_sided=not options["one_sided"],
         attrition=options["attrition"],
     )
+
+
+def _write_chart(path: Path, svg: str) -> None:
+    from daeval.cli.output_paths import written_whole
+
+    with written_whole(path) as temporary:
+        temporary.write_text(svg, encoding="utf-8")
 
 
 def _print_json(data: object) -> None:
@@ -98,8 +108,12 @@ def mdes_command(
     ] = None,
     as_json: Json = False,
     chart: Chart = None,
+    force: Force = False,
 ) -> None:
     """The minimum detectable effect size (in SDs), with an ICC sensitivity table for clusters."""
+    from daeval.cli.output_paths import check_outputs
+
+    check_outputs({"--chart": chart}, force=force)
     from daeval.design.charts import power_curves_svg
     from daeval.design.power import detectable_rate, icc_sensitivity, mdes, power_curve
 
@@ -121,7 +135,7 @@ def mdes_command(
         if kind != "individual":
             designs = {f"ICC {r['icc']:g}": replace(design, icc=r["icc"]) for r in table}  # type: ignore[type-var]
         curves = {label: power_curve(d, effects) for label, d in designs.items()}  # type: ignore[arg-type]
-        chart.write_text(power_curves_svg(curves, "Effect size (SD)"), encoding="utf-8")
+        _write_chart(chart, power_curves_svg(curves, "Effect size (SD)"))
     if as_json:
         _print_json(result)
         return
@@ -254,17 +268,22 @@ def recruitment_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     as_json: Json = False,
     chart: Chart = None,
+    force: Force = False,
 ) -> None:
     """Months to reach the target: median and 80% interval, by simulation with each rate's
     uncertainty; from a site's own records (--workspace, --site) or from typed rates."""
+    from daeval.cli.output_paths import check_outputs
     from daeval.design.charts import recruitment_svg
     from daeval.design.recruitment import Funnel, Scenario, project
     from daeval.privacy.disclosure_control import controlled_count
+    from daeval.warehouse import Workspace
 
+    ws = None if workspace is None else Workspace(workspace)
+    read = [] if ws is None else [ws.warehouse_path, ws.study_file]
+    check_outputs({"--chart": chart}, inputs=read, force=force)
     counts: dict[str, tuple[int, int]] = {}
     if workspace is not None:
         from daeval.design.site_funnel import site_funnel
-        from daeval.warehouse import Workspace
 
         if site is None:
             raise DaevalError("--workspace needs --site")
@@ -295,7 +314,7 @@ def recruitment_command(
     }  # fmt: skip
     result["mean_referrals_per_month"] = funnel.mean_referrals
     if chart is not None:
-        chart.write_text(recruitment_svg(projection), encoding="utf-8")
+        _write_chart(chart, recruitment_svg(projection))
     if as_json:
         _print_json(result)
         return

@@ -28,6 +28,9 @@ err = Console(stderr=True)
 
 Workspace = Annotated[Path, typer.Argument(help="The study workspace folder.")]
 OutCsv = Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV here.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace the --out file(s) if they exist already.")
+]
 COLOURS = {"green": "green", "amber": "dark_orange", "red": "red"}
 
 
@@ -37,11 +40,23 @@ def _study_file(workspace: Path) -> Path:
     return workspace / "study.yaml"
 
 
+def _check_out(workspace: Path, out_file: Path | None, force: bool) -> None:
+    """Refuse an --out file that exists (without --force) or that the command reads."""
+    from daeval.cli.output_paths import check_outputs
+    from daeval.metrics.measures_table import MEASURES_CSV
+
+    read = [workspace / "study.yaml", workspace / "warehouse.duckdb"]
+    check_outputs(
+        {"--out": out_file}, inputs=[*read, workspace / "outputs" / MEASURES_CSV], force=force
+    )
+
+
 def write_rows(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """Rows of a table as CSV (lists joined with '; ')."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
+    """Rows of a table as CSV (lists joined with '; '), written whole (a temporary file renamed)."""
+    from daeval.cli.output_paths import written_whole
+
+    with written_whole(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else [])
         writer.writeheader()
         for row in rows:
             writer.writerow(
@@ -71,13 +86,14 @@ def check(
 
 
 @study_app.command("questions")
-def questions(workspace: Workspace, out_file: OutCsv = None) -> None:
+def questions(workspace: Workspace, out_file: OutCsv = None, force: Force = False) -> None:
     """The research-question matrix: methods, data, measures and themes of each question, and
     what is still missing."""
     from daeval.metrics.measures_table import MEASURES_CSV
     from daeval.study.check import load_study
     from daeval.study.questions import research_matrix
 
+    _check_out(workspace, out_file, force)
     study = load_study(_study_file(workspace))
     computed = None
     measures_csv = workspace / "outputs" / MEASURES_CSV
@@ -98,12 +114,13 @@ def questions(workspace: Workspace, out_file: OutCsv = None) -> None:
 
 
 @study_app.command("partners")
-def partners(workspace: Workspace, out_file: OutCsv = None) -> None:
+def partners(workspace: Workspace, out_file: OutCsv = None, force: Force = False) -> None:
     """Score the partner applications against the weighted criteria and shortlist for diversity;
     a table of scores and why each was or was not chosen."""
     from daeval.study.check import load_study
     from daeval.study.partners import choices_table, select_partners
 
+    _check_out(workspace, out_file, force)
     study = load_study(_study_file(workspace))
     selection = study.partner_selection
     if selection is None:
@@ -127,8 +144,12 @@ def render(
     intervention: Annotated[
         str | None, typer.Option("--intervention", help="Only this intervention (its id).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace drawings that exist already.")
+    ] = False,
 ) -> None:
     """Draw each intervention's theory of change as DIR/<id>.svg and DIR/<id>.png."""
+    from daeval.cli.output_paths import check_outputs
     from daeval.study.check import load_study
     from daeval.study.toc_render import render_toc
 
@@ -141,6 +162,8 @@ def render(
         known = ", ".join(i.id for i in study.interventions if i.theory_of_change) or "none"
         raise DaevalError(f"no theory of change to draw for {intervention or 'any intervention'}"
                           f" (interventions with one: {known})")  # fmt: skip
+    drawings = [("--out", out_dir / f"{i.id}{suffix}") for i in chosen for suffix in (".svg", ".png")]
+    check_outputs(drawings, inputs=[workspace / "study.yaml"], force=force)
     for item in chosen:
         assert item.theory_of_change is not None
         svg, png = render_toc(item.theory_of_change, item.name, out_dir / item.id)
@@ -153,12 +176,14 @@ def readiness(
     intervention: Annotated[
         str | None, typer.Option("--intervention", help="Only this intervention (its id).")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Readiness for impact evaluation: a red/amber/green scorecard per intervention, each line
     with the evidence behind it (study file, warehouse, design calculations)."""
     from daeval.study.check import load_study
     from daeval.study.readiness import loaded_from, overall, scorecard
 
+    _check_out(workspace, out_file, force)
     study = load_study(_study_file(workspace))
     lines = scorecard(study, loaded_from(workspace / "warehouse.duckdb"), workspace)
     if intervention is not None:

@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from daeval.cli.output_paths import written_whole
 from daeval.study.toc import CHAIN, LABELS, SETTING, SURROUNDINGS, Link, Node, TheoryOfChange
 
 # Geometry, in inches (matplotlib's figure unit).
@@ -249,7 +250,6 @@ def render_toc(toc: TheoryOfChange, title: str, out_stem: Path) -> tuple[Path, P
     """
     geo = layout(toc)
     svg, png = out_stem.with_suffix(".svg"), out_stem.with_suffix(".png")
-    svg.parent.mkdir(parents=True, exist_ok=True)
     # Glyphs as paths: boxes are sized for DejaVu Sans, whatever fonts the viewer has.
     with (
         matplotlib.style.context("default"),
@@ -258,6 +258,9 @@ def render_toc(toc: TheoryOfChange, title: str, out_stem: Path) -> tuple[Path, P
         ),
     ):
         fig = _figure(toc, title, geo)
-        fig.savefig(svg, format="svg", metadata={"Title": title, "Date": None, "Creator": None})
-        fig.savefig(png, format="png", dpi=DPI, metadata={"Title": title, "Software": None})
+        with written_whole(svg) as temporary:
+            fig.savefig(temporary, format="svg",
+                        metadata={"Title": title, "Date": None, "Creator": None})  # fmt: skip
+        with written_whole(png) as temporary:
+            fig.savefig(temporary, format="png", dpi=DPI, metadata={"Title": title, "Software": None})
     return svg, png

@@ -70,6 +70,7 @@ def generate(
     names = [*TABLES, TRUTH_FILE]
     writer = TableWriter(out_dir, fmt, names)
     report = progress or (lambda step, done, total: None)
+    complete = False
     try:
         sizes = chunk_sizes(scale)
         counters = Counters()
@@ -82,8 +83,9 @@ def generate(
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(COSTS_STREAM,)))
         writer.write("costs", site_costs(rng, scale))
         report("costs", 1, 1)
+        complete = True
     finally:
-        rows = writer.close()
+        rows = writer.close(keep=complete)
     report("files", 1, 1)
     files = {name: writer.path(name) for name in names}
     write_manifest(out_dir / "manifest.json", manifest(seed, scale, fmt, files, rows))

@@ -11,10 +11,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from daeval import __version__
+from daeval.cli.output_paths import written_whole
 from daeval.synth import areas
 from daeval.synth.calibration import PERIOD_END, PERIOD_START, TARGETS
 from daeval.synth.questionnaires import USES
 from daeval.synth.services import SITES
+
+GENERATOR = "daeval.synth"
 
 
 def manifest(
@@ -23,7 +26,7 @@ def manifest(
     """The manifest as a JSON-ready dict."""
     area_of = {i: a for i, a in enumerate(areas.AREAS)}
     return {
-        "generator": "daeval.synth",
+        "generator": GENERATOR,
         "daeval_version": __version__,
         "seed": seed,
         "scale": scale,
@@ -59,4 +62,15 @@ def manifest(
 
 
 def write_manifest(path: Path, content: dict) -> None:
-    path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with written_whole(path) as temporary:
+        text = json.dumps(content, indent=2, ensure_ascii=False) + "\n"
+        temporary.write_text(text, encoding="utf-8")
+
+
+def written_by_synth(folder: Path) -> bool:
+    """``folder`` holds a manifest ``daeval synth`` wrote (so synth may write it again)."""
+    try:
+        content = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(content, dict) and content.get("generator") == GENERATOR

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from daeval.cli.output_paths import put_in_place, temporary_beside
 from daeval.model import TABLES, Kind
 
 FORMATS = ("csv", "parquet")
@@ -52,9 +53,12 @@ class TableWriter:
         self._sinks: dict[str, pa.NativeFile | pq.ParquetWriter] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth-writer")
         self._pending: deque[Future[None]] = deque()
+        # Each file is written beside its final name and renamed there by close().
+        self._files: dict[str, tuple[Path, Path]] = {}
         for name in names:
-            path = out_dir / f"{name}.{fmt}"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            final = out_dir / f"{name}.{fmt}"
+            path = temporary_beside(final)
+            self._files[name] = (path, final)
             if fmt == "csv":
                 sink = pa.OSFile(str(path), "wb")
                 sink.write((",".join(self._schemas[name].names) + "\n").encode())
@@ -87,13 +91,25 @@ class TableWriter:
             options = pcsv.WriteOptions(include_header=False, quoting_style="none")
             pcsv.write_csv(batch, sink, write_options=options)
 
-    def close(self) -> dict[str, int]:
-        """Finish every queued batch, close the files and return rows written per table."""
+    def close(self, keep: bool = True) -> dict[str, int]:
+        """Finish every queued batch, close the files and return rows written per table.
+
+        The files take their final names only when ``keep`` is true and every batch was
+        written; otherwise they are removed, and a file of the same name written before stays.
+        """
         try:
             while self._pending:
                 self._pending.popleft().result()
+        except BaseException:
+            keep = False
+            raise
         finally:
             self._pool.shutdown(wait=True)
             for sink in self._sinks.values():
                 sink.close()
+            for temporary, final in self._files.values():
+                if keep:
+                    put_in_place(temporary, final)
+                else:
+                    temporary.unlink(missing_ok=True)
         return dict(self.rows)
