@@ -23,7 +23,9 @@ def folders(tmp_path):
 
 
 def _declare(folders, entry: str, head: str = "") -> None:
-    text = f"{head}data_sources:\n  - id: extra\n    table: measure_responses\n    status: expected\n"
+    text = (
+        f"{head}data_sources:\n  - id: extra\n    table: measure_responses\n    status: expected\n"
+    )
     text += f"  - id: people-export\n{entry}"
     (folders / "ws" / "study.yaml").write_text(text, encoding="utf-8")
 
@@ -57,11 +59,15 @@ def test_a_redcap_dictionary_outside_the_data_folder_is_refused(folders, daeval)
     )
     done = _ingest(daeval, folders)
     assert done.returncode == 15, done.stdout + done.stderr
-    assert "data_sources[2] (people-export): '../elsewhere/dictionary.csv' is outside" in done.stderr
+    assert (
+        "data_sources[2] (people-export): '../elsewhere/dictionary.csv' is outside" in done.stderr
+    )
 
 
 def test_allowed_folders_let_the_study_file_name_another_folder(folders, daeval):
-    _declare(folders, "    file: link.csv\n    table: people\n", "allowed_folders: [../elsewhere]\n")
+    _declare(
+        folders, "    file: link.csv\n    table: people\n", "allowed_folders: [../elsewhere]\n"
+    )
     done = _ingest(daeval, folders)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "link.csv" in done.stdout

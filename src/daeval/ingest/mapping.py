@@ -171,7 +171,9 @@ def parse_data_sources(
             raise StudyFileError(f"{where(i)}: must be a mapping")
         status = item.get("status", "received")
         if status not in STATUSES:
-            raise StudyFileError(f"{where(i)}: status {status!r} (choose from {', '.join(STATUSES)})")
+            raise StudyFileError(
+                f"{where(i)}: status {status!r} (choose from {', '.join(STATUSES)})"
+            )
         if status != "received":
             continue
         if "redcap" in item:

@@ -162,7 +162,9 @@ def render(
         known = ", ".join(i.id for i in study.interventions if i.theory_of_change) or "none"
         raise DaevalError(f"no theory of change to draw for {intervention or 'any intervention'}"
                           f" (interventions with one: {known})")  # fmt: skip
-    drawings = [("--out", out_dir / f"{i.id}{suffix}") for i in chosen for suffix in (".svg", ".png")]
+    drawings = [
+        ("--out", out_dir / f"{i.id}{suffix}") for i in chosen for suffix in (".svg", ".png")
+    ]
     check_outputs(drawings, inputs=[workspace / "study.yaml"], force=force)
     for item in chosen:
         assert item.theory_of_change is not None

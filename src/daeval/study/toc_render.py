@@ -262,5 +262,7 @@ def render_toc(toc: TheoryOfChange, title: str, out_stem: Path) -> tuple[Path, P
             fig.savefig(temporary, format="svg",
                         metadata={"Title": title, "Date": None, "Creator": None})  # fmt: skip
         with written_whole(png) as temporary:
-            fig.savefig(temporary, format="png", dpi=DPI, metadata={"Title": title, "Software": None})
+            fig.savefig(
+                temporary, format="png", dpi=DPI, metadata={"Title": title, "Software": None}
+            )
     return svg, png
