@@ -55,16 +55,20 @@ class TableWriter:
         self._pending: deque[Future[None]] = deque()
         # Each file is written beside its final name and renamed there by close().
         self._files: dict[str, tuple[Path, Path]] = {}
-        for name in names:
-            final = out_dir / f"{name}.{fmt}"
-            path = temporary_beside(final)
-            self._files[name] = (path, final)
-            if fmt == "csv":
-                sink = pa.OSFile(str(path), "wb")
-                sink.write((",".join(self._schemas[name].names) + "\n").encode())
-                self._sinks[name] = sink
-            else:
-                self._sinks[name] = pq.ParquetWriter(str(path), self._schemas[name])
+        try:
+            for name in names:
+                final = out_dir / f"{name}.{fmt}"
+                path = temporary_beside(final)
+                self._files[name] = (path, final)
+                if fmt == "csv":
+                    sink = pa.OSFile(str(path), "wb")
+                    sink.write((",".join(self._schemas[name].names) + "\n").encode())
+                    self._sinks[name] = sink
+                else:
+                    self._sinks[name] = pq.ParquetWriter(str(path), self._schemas[name])
+        except BaseException:
+            self.close(keep=False)
+            raise
 
     def path(self, name: str) -> str:
         return f"{name}.{self.fmt}"
