@@ -30,10 +30,6 @@ err = Console(stderr=True)
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The study workspace folder.")
 ]
-ForceOption = Annotated[
-    bool,
-    typer.Option("--force", help="Replace files that exist already (never the command's input)."),
-]
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -341,6 +337,12 @@ def _print_reports(files: object) -> None:
     out.print(f"Tables: {files.workbook.resolve()}", soft_wrap=True)
     if files.pdf_skipped:
         err.print(f"[yellow]{files.pdf_skipped}[/]")
+
+
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Replace files that exist already (never the command's input)."),
+]
 
 
 @app.command()
