@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pyarrow as pa
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -177,6 +178,20 @@ class _Cell(NamedTuple):
     problem: str | None = None
 
 
+_NOTHING = _Cell(None)
+"""An empty cell, with no problem."""
+
+
+def _read_row(value_cells: Sequence[Any], formula_cells: Sequence[Any]) -> list[_Cell]:
+    """A row's cells. openpyxl pads a row up to its last cell with one shared ``EMPTY_CELL``:
+    those are empty without being read, so a row of a few cells stretched to column XFD costs
+    little."""
+    return [
+        _NOTHING if v is EMPTY_CELL else _read_cell(v, f)
+        for v, f in zip(value_cells, formula_cells, strict=True)
+    ]
+
+
 def _read_cell(value_cell: Any, formula_cell: Any) -> _Cell:
     """A cell from the saved-values workbook, with its twin from the formulas workbook."""
     if value_cell.data_type == "e":
@@ -246,8 +261,8 @@ def _read_rows(path: Path, rows: Iterator[tuple[Sequence[Any], Sequence[Any]]]) 
     lines: list[int] = []
     problems: list[str | None] = []
     for row_number, (value_cells, formula_cells) in enumerate(rows, start=header_row + 1):
-        cells = [_read_cell(v, f) for v, f in zip(value_cells, formula_cells, strict=True)]
-        if all(c.text is None and c.problem is None for c in cells):
+        cells = _read_row(value_cells, formula_cells)
+        if all(c is _NOTHING or (c.text is None and c.problem is None) for c in cells):
             continue
         for index, column in enumerate(columns):
             column.append(cells[index].text if index < len(cells) else None)
@@ -267,7 +282,7 @@ def _find_header(
 ) -> tuple[int, list[str]]:
     """The spreadsheet row number of the first non-empty row, and its names as the header."""
     for row_number, (value_cells, formula_cells) in enumerate(rows, start=1):
-        texts = [_read_cell(v, f).text for v, f in zip(value_cells, formula_cells, strict=True)]
+        texts = [c.text for c in _read_row(value_cells, formula_cells)]
         if any(t is not None for t in texts):
             return row_number, _header_names(path, row_number, texts)
     raise UnusableFileError(f"{path.name}: the sheet is empty (no header row)")
@@ -295,6 +310,8 @@ def _row_problem(header: list[str], cells: list[_Cell]) -> str | None:
     """Every problem of one row, in column order, joined by "; " (None for a clean row)."""
     found: list[str] = []
     for index, cell in enumerate(cells):
+        if cell is _NOTHING:
+            continue
         if index < len(header):
             if cell.problem is not None:
                 found.append(f"{cell.problem} in column {header[index]}")
