@@ -16,6 +16,9 @@ from tests.lib.tables import write_table
 from daeval.ingest.load import ingest_folder
 from daeval.warehouse import Workspace
 
+LONG = "9" * 30
+"""A whole number too long for BIGINT: quarantined by its maximum, not a failed load."""
+
 
 def _quarantine(ws: Workspace) -> list[tuple]:
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
@@ -30,13 +33,13 @@ def _quarantine(ws: Workspace) -> list[tuple]:
 
 def test_dates_numbers_and_counts_out_of_range_are_quarantined(tmp_path):
     data = tmp_path / "data"
-    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    in_two_days = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     write_table(
         data,
         "people",
         f"""
         source | person_id | date_of_birth
-        csc    | c1        | {tomorrow}
+        csc    | c1        | {in_two_days}
         csc    | c2        | 1899-12-30
         csc    | c3        | 2010-1-5
         csc    | c4        | 1900-01-01
@@ -58,11 +61,12 @@ def test_dates_numbers_and_counts_out_of_range_are_quarantined(tmp_path):
     write_table(
         data,
         "service_episodes",
-        """
+        f"""
         episode_id | site_id | intervention_id | person_id | referral_date | sessions_attended
         e1         | s1      | i1              | a1        | 2020-02-01    | 1000000000000
         e2         | s1      | i1              | a2        | 2020-02-01    | 1000
         e3         | s1      | i1              | a3        | 2020-2-01     | 12
+        e4         | s1      | i1              | a4        | 2020-02-01    | {LONG}
         """,
     )
     ws = Workspace(tmp_path / "ws")
@@ -88,6 +92,7 @@ def test_dates_numbers_and_counts_out_of_range_are_quarantined(tmp_path):
             "1000000000000",
         ),
         ("service_episodes", 3, "referral_date", "type_date", date_form, "2020-2-01"),
+        ("service_episodes", 4, "sessions_attended", "maximum", "above the maximum of 1,000", LONG),
     ]
     loaded = {(r.table, r.rows_loaded, r.rows_quarantined) for r in report.loads}
-    assert loaded == {("people", 2, 3), ("costs", 1, 4), ("service_episodes", 1, 2)}
+    assert loaded == {("people", 2, 3), ("costs", 1, 4), ("service_episodes", 1, 3)}
