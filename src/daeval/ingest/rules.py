@@ -13,9 +13,17 @@ from dataclasses import dataclass
 
 from daeval.model import Column, Kind, Table
 from daeval.model.codes import INSTRUMENT, CodeList
+from daeval.model.tables import EARLIEST_DATE, number_text
 
 INTEGER_PATTERN = r"^[+-]?[0-9]+$"
 DATE_FORMAT = "%Y-%m-%d"
+DATE_SHAPE = "____-__-__"
+"""A date's text is ten characters with dashes in fifth and eighth place (a LIKE pattern).
+
+``TRY_STRPTIME`` with ``DATE_FORMAT`` also takes a month or day of one digit (``2010-1-5``) and
+white space at either end; with this shape it takes only four digits, two and two. (A year of
+fewer than four digits behind white space, such as a tab and ``201-01-05``, still fits the
+shape, but is before ``EARLIEST_DATE``.) LIKE is much cheaper than a regular expression."""
 READER_RULE_NAME = "reader"  # a problem the reader found, reason in _problem
 
 
@@ -46,7 +54,12 @@ def cell(column: str) -> str:
 
 
 def date_sql(column: str) -> str:
-    return f"TRY_CAST(TRY_STRPTIME({cell(column)}, '{DATE_FORMAT}') AS DATE)"
+    """SQL of a staged date as a DATE: NULL unless it is written YYYY-MM-DD and is a real day."""
+    v = cell(column)
+    return (
+        f"CASE WHEN {v} LIKE '{DATE_SHAPE}' THEN "
+        f"TRY_CAST(TRY_STRPTIME({v}, '{DATE_FORMAT}') AS DATE) END"
+    )
 
 
 def canonical_code_sql(expression: str, codes: CodeList) -> str:
@@ -95,6 +108,15 @@ def column_rules(column: Column) -> list[Rule]:
                 "not a date in the form YYYY-MM-DD",
             )
         )
+        earliest = EARLIEST_DATE.isoformat()
+        rules.append(
+            Rule(
+                "earliest_date",
+                name,
+                f"{v} < '{earliest}' AND {date_sql(name)} IS NOT NULL",
+                f"before {earliest}, the earliest date accepted",
+            )
+        )
     elif column.kind is Kind.INTEGER:
         rules.append(
             Rule(
@@ -105,12 +127,13 @@ def column_rules(column: Column) -> list[Rule]:
             )
         )
     elif column.kind is Kind.DECIMAL:
+        # DuckDB reads "NaN", "inf" and "-Infinity" as numbers; none is an amount or a score.
         rules.append(
             Rule(
                 "type_number",
                 name,
-                f"{v} IS NOT NULL AND TRY_CAST({v} AS DOUBLE) IS NULL",
-                "not a number",
+                f"{v} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST({v} AS DOUBLE)), false)",
+                "not a finite number",
             )
         )
     elif column.kind is Kind.CODE:
@@ -123,13 +146,17 @@ def column_rules(column: Column) -> list[Rule]:
                 f"not a code of {column.codes.name} ({', '.join(column.codes.codes)})",
             )
         )
+    number = f"TRY_CAST({v} AS DOUBLE)"
+    # A number that is not finite has broken the type rule already (a whole number too long
+    # for a double reads as infinity, and is above any maximum).
+    finite = f" AND isfinite({number})" if column.kind is Kind.DECIMAL else ""
     if column.minimum is not None:
         rules.append(
             Rule(
                 "minimum",
                 name,
-                f"TRY_CAST({v} AS DOUBLE) < {column.minimum}",
-                f"below the minimum of {column.minimum:g}",
+                f"{number} < {column.minimum!r}{finite}",
+                f"below the minimum of {number_text(column.minimum)}",
             )
         )
     if column.maximum is not None:
@@ -137,8 +164,8 @@ def column_rules(column: Column) -> list[Rule]:
             Rule(
                 "maximum",
                 name,
-                f"TRY_CAST({v} AS DOUBLE) > {column.maximum}",
-                f"above the maximum of {column.maximum:g}",
+                f"{number} > {column.maximum!r}{finite}",
+                f"above the maximum of {number_text(column.maximum)}",
             )
         )
     if column.pattern is not None:
@@ -154,7 +181,12 @@ def column_rules(column: Column) -> list[Rule]:
 
 
 def table_rules(table: Table, present: set[str], today: str) -> list[Rule]:
-    """Rules across columns of one row: date order and dates in the future."""
+    """Rules across columns of one row: date order and dates in the future.
+
+    Dates in the contract's form compare as text in date order: the text is compared first, and
+    only a row whose text breaks the rule has its dates read (a date not in that form has
+    broken the type rule already).
+    """
     rules = []
     for first, second in table.date_order:
         if first in present and second in present:
@@ -162,7 +194,8 @@ def table_rules(table: Table, present: set[str], today: str) -> list[Rule]:
                 Rule(
                     "date_order",
                     second,
-                    f"{date_sql(second)} < {date_sql(first)}",
+                    f"{cell(second)} < {cell(first)} AND {date_sql(second)} IS NOT NULL "
+                    f"AND {date_sql(first)} IS NOT NULL",
                     f"earlier than {first}",
                 )
             )
@@ -172,7 +205,7 @@ def table_rules(table: Table, present: set[str], today: str) -> list[Rule]:
                 Rule(
                     "future_date",
                     name,
-                    f"{date_sql(name)} > DATE '{today}'",
+                    f"{cell(name)} > {literal(today)} AND {date_sql(name)} IS NOT NULL",
                     "in the future",
                 )
             )

@@ -13,6 +13,9 @@ quarantine it. These are
 - an Excel error value such as ``#N/A`` or ``#DIV/0!``: the cell is null;
 - a non-empty cell to the right of the last header column (the cell itself is not kept).
 
+The workbook is read within ``WorkbookLimits`` (``daeval.ingest.workbook_limits``): rows,
+cells, characters in a cell and bytes of XML; past one the whole file is refused.
+
 Text that looks like a formula (starting with ``=``, ``+``, ``-`` or ``@``) is kept exactly as
 written. It is harmless here, but anything that writes these values back out to a spreadsheet
 or CSV must escape it, as a spreadsheet would run it as a formula.
@@ -31,13 +34,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import openpyxl
 import pyarrow as pa
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from daeval.errors import UnusableFileError
 from daeval.ingest.staged import LOCATOR_COLUMN, StagedTable
+from daeval.ingest.workbook_limits import EXCEL_LIMITS, WorkbookLimits, open_workbook
 
 PROBLEM_COLUMN = "_problem"
 """Extra staged column: why a row cannot be trusted as read, or null when it can."""
@@ -63,7 +67,9 @@ _READ_ERRORS = (
 )
 
 
-def read_xlsx(path: Path, table: str, sheet: str | None = None) -> StagedTable:
+def read_xlsx(
+    path: Path, table: str, sheet: str | None = None, limits: WorkbookLimits = EXCEL_LIMITS
+) -> StagedTable:
     """Read one worksheet of ``path`` as rows of the canonical table ``table``.
 
     ``sheet`` names the worksheet to read; without it the first visible worksheet is read.
@@ -71,7 +77,7 @@ def read_xlsx(path: Path, table: str, sheet: str | None = None) -> StagedTable:
     not checked). ``_line`` is the spreadsheet row number minus the header's row number, so the
     first row under a header in row 1 is 1; blank rows are skipped but still counted. Raises
     ``UnusableFileError`` when the file is not a readable workbook, the sheet does not exist or is
-    empty, or the header has a blank or repeated name.
+    empty, the header has a blank or repeated name, or the workbook is beyond ``limits``.
     """
     _refuse_ole_file(path)
     with warnings.catch_warnings():
@@ -80,10 +86,12 @@ def read_xlsx(path: Path, table: str, sheet: str | None = None) -> StagedTable:
         warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
         with ExitStack() as workbooks:
             # The same sheet is read twice: once for the values Excel saved (formula results),
-            # once to tell which cells hold formulas.
-            values = _open(path, data_only=True)
+            # once to tell which cells hold formulas. Only the first reading scans the XML for
+            # the limits: the second is opened after it and reads each row after it, in the same
+            # pieces, so it never reads XML the first has not scanned.
+            values = _open(path, data_only=True, limits=limits, scan=True)
             workbooks.callback(values.close)
-            formulas = _open(path, data_only=False)
+            formulas = _open(path, data_only=False, limits=limits, scan=False)
             workbooks.callback(formulas.close)
             rows = _sheet_rows(path, values, sheet)
             formula_rows = _sheet_rows(path, formulas, sheet)
@@ -109,10 +117,10 @@ def _refuse_ole_file(path: Path) -> None:
     )
 
 
-def _open(path: Path, data_only: bool) -> Any:
+def _open(path: Path, data_only: bool, limits: WorkbookLimits, scan: bool) -> Any:
     """The workbook in read-only mode: with saved formula results, or with the formulas."""
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        return open_workbook(path, data_only, limits, scan)
     except _READ_ERRORS as exc:
         raise UnusableFileError(f"{path.name}: {_open_failure(exc)}") from None
 
@@ -168,6 +176,20 @@ class _Cell(NamedTuple):
 
     text: str | None
     problem: str | None = None
+
+
+_NOTHING = _Cell(None)
+"""An empty cell, with no problem."""
+
+
+def _read_row(value_cells: Sequence[Any], formula_cells: Sequence[Any]) -> list[_Cell]:
+    """A row's cells. openpyxl pads a row up to its last cell with one shared ``EMPTY_CELL``:
+    those are empty without being read, so a row of a few cells stretched to column XFD costs
+    little."""
+    return [
+        _NOTHING if v is EMPTY_CELL else _read_cell(v, f)
+        for v, f in zip(value_cells, formula_cells, strict=True)
+    ]
 
 
 def _read_cell(value_cell: Any, formula_cell: Any) -> _Cell:
@@ -239,8 +261,8 @@ def _read_rows(path: Path, rows: Iterator[tuple[Sequence[Any], Sequence[Any]]]) 
     lines: list[int] = []
     problems: list[str | None] = []
     for row_number, (value_cells, formula_cells) in enumerate(rows, start=header_row + 1):
-        cells = [_read_cell(v, f) for v, f in zip(value_cells, formula_cells, strict=True)]
-        if all(c.text is None and c.problem is None for c in cells):
+        cells = _read_row(value_cells, formula_cells)
+        if all(c is _NOTHING or (c.text is None and c.problem is None) for c in cells):
             continue
         for index, column in enumerate(columns):
             column.append(cells[index].text if index < len(cells) else None)
@@ -260,7 +282,7 @@ def _find_header(
 ) -> tuple[int, list[str]]:
     """The spreadsheet row number of the first non-empty row, and its names as the header."""
     for row_number, (value_cells, formula_cells) in enumerate(rows, start=1):
-        texts = [_read_cell(v, f).text for v, f in zip(value_cells, formula_cells, strict=True)]
+        texts = [c.text for c in _read_row(value_cells, formula_cells)]
         if any(t is not None for t in texts):
             return row_number, _header_names(path, row_number, texts)
     raise UnusableFileError(f"{path.name}: the sheet is empty (no header row)")
@@ -288,6 +310,8 @@ def _row_problem(header: list[str], cells: list[_Cell]) -> str | None:
     """Every problem of one row, in column order, joined by "; " (None for a clean row)."""
     found: list[str] = []
     for index, cell in enumerate(cells):
+        if cell is _NOTHING:
+            continue
         if index < len(header):
             if cell.problem is not None:
                 found.append(f"{cell.problem} in column {header[index]}")

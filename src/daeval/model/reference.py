@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from daeval.model.codes import ALL_CODE_LISTS, CodeList
 from daeval.model.ddl import warehouse_type
-from daeval.model.tables import TABLES, Column, Identifier, Kind
+from daeval.model.tables import EARLIEST_DATE, TABLES, Column, Identifier, Kind, number_text
 
 
 def _type(column: Column) -> str:
@@ -20,8 +20,8 @@ def _type(column: Column) -> str:
         )
     text = column.kind.value
     if column.minimum is not None or column.maximum is not None:
-        low = "" if column.minimum is None else f"{column.minimum:g}"
-        high = "" if column.maximum is None else f"{column.maximum:g}"
+        low = "" if column.minimum is None else number_text(column.minimum)
+        high = "" if column.maximum is None else number_text(column.maximum)
         text += f" {low}–{high}"
     if column.pattern:
         text += f" matching `{column.pattern}`"
@@ -60,6 +60,10 @@ def render() -> str:
         "An empty cell is missing. Direct identifiers are minimised before they are stored;",
         "ids are stored as keyed pseudonyms (HMAC-SHA256 under the project key). An arrow (→)",
         "marks a reference that must resolve, or the row is quarantined.",
+        "",
+        "A date is written `YYYY-MM-DD` exactly (`2010-1-5` is refused) and may not be before",
+        f"{EARLIEST_DATE.isoformat()}. A number must be finite (`NaN` and `inf` are refused) and",
+        "within the range its type shows; an answer, one its instrument allows.",
         "",
         "## Tables",
         "",

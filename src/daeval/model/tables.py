@@ -7,6 +7,7 @@ The DuckDB schema (``daeval.model.ddl``), the loader's type checks and the refer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -23,6 +24,29 @@ class Kind(StrEnum):
     DECIMAL = "decimal"
     CODE = "code"
     CODE_SET = "code_set"  # a ';'-separated list of codes from one code list
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+"""No date of any table may be earlier. The people in these records are children and their
+parents and carers, and the events are recent; a date before 1900 is a typing error or a
+placeholder (1899-12-30 and 1899-12-31 are Excel's day zero, 1900-01-00, in the two ways
+programs count it)."""
+
+MOST_SESSIONS = 1_000
+"""The most sessions of one episode of an intervention, planned or attended: a session every day
+for nearly three years. Programmes for families affected by domestic abuse run to tens of
+sessions (a weekly programme of a year is about 50)."""
+
+MOST_POUNDS = 1_000_000_000.0
+"""The largest cost one row may give, in pounds: a twelfth of what all councils in England
+together spent on children's social care in 2022-23 (more than £12.2 billion: Pro Bono
+Economics for Barnardo's and others, "Struggling against the tide: Children's services spending,
+2011-2023", 2024), for one intervention at one site over one period."""
+
+
+def number_text(value: float) -> str:
+    """A bound as written in a reason or the reference page: 27, 0.5, 1,000,000,000."""
+    return format(value, ",.15g")
 
 
 class Identifier(StrEnum):
@@ -164,6 +188,7 @@ PEOPLE = Table(
         ),
     ),
     key=("source", "person_id"),
+    not_in_future=("date_of_birth",),
     replace_by=("source",),
 )
 
@@ -367,8 +392,8 @@ SERVICE_EPISODES = Table(
         _date("first_contact_date", "First successful contact"),
         _code("offer", c.OFFER, "Outcome of the offer"),
         _date("start_date", "First session"),
-        _int("sessions_planned", "Sessions planned", minimum=0),
-        _int("sessions_attended", "Sessions attended", minimum=0),
+        _int("sessions_planned", "Sessions planned", minimum=0, maximum=MOST_SESSIONS),
+        _int("sessions_attended", "Sessions attended", minimum=0, maximum=MOST_SESSIONS),
         _date("end_date", "Date the episode ended"),
         _code("end_reason", c.END_REASON, "Why the episode ended"),
         _code("evaluation_consent", c.CONSENT, "Consent to use the record for evaluation"),
@@ -450,7 +475,14 @@ COSTS = Table(
         _date("period_start", "First day of the costed period", required=True),
         _date("period_end", "Last day of the costed period", required=True),
         _code("category", c.COST_CATEGORY, "Cost category", required=True),
-        Column("amount_gbp", Kind.DECIMAL, "Amount in pounds", required=True, minimum=0),
+        Column(
+            "amount_gbp",
+            Kind.DECIMAL,
+            "Amount in pounds",
+            required=True,
+            minimum=0,
+            maximum=MOST_POUNDS,
+        ),
     ),
     date_order=(("period_start", "period_end"),),
     replace_by=("site_id",),
