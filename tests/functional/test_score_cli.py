@@ -113,3 +113,28 @@ def test_settings_change_the_missing_item_rule(tmp_path, daeval):
     assert plain.returncode == configured.returncode == 0
     assert _read(tmp_path / "a.csv")[0]["valid"] == "false"
     assert _read(tmp_path / "b.csv")[0]["score"] == "18"  # 14 x 9 / 7
+
+
+def test_score_without_the_optional_columns_gives_the_same_scores(tmp_path, daeval):
+    rows = answers("GAD7", {i: 2 for i in range(1, 8)}, "P2", "baseline")
+    rows += answers("PHQ9", {i: 1 for i in range(1, 10)}, "P3", "baseline")
+    _write(tmp_path / "full.csv", rows)
+    required = ["person_id", "instrument", "timepoint", "item", "value"]
+    with (tmp_path / "full.csv").open(newline="", encoding="utf-8") as f:
+        lines = [{c: r[c] for c in required} for r in csv.DictReader(f)]
+    with (tmp_path / "bare.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=required)
+        w.writeheader()
+        w.writerows(lines)
+
+    full = daeval("score", tmp_path / "full.csv", "--out", tmp_path / "full_scores.csv")
+    bare = daeval("score", tmp_path / "bare.csv", "--out", tmp_path / "bare_scores.csv")
+    assert bare.returncode == 0, bare.stderr
+    assert "Traceback" not in bare.stderr
+    assert full.returncode == 0, full.stderr
+    totals = {
+        name: {(r["person_id"], r["instrument"]): r["score"] for r in _read(tmp_path / name)}
+        for name in ("full_scores.csv", "bare_scores.csv")
+    }
+    assert totals["bare_scores.csv"] == totals["full_scores.csv"]
+    assert totals["bare_scores.csv"] == {("P2", "GAD7"): "14", ("P3", "PHQ9"): "9"}

@@ -86,7 +86,9 @@ def score_file(path: Path, settings: InstrumentSettings, with_change: bool = Fal
     stage_csv(con, path, names, columns, "answers_raw")
     present = set(columns)
     selected = ", ".join(
-        f"NULLIF(trim({quote(c)}), '') AS {quote(c)}" if c in present else f"NULL AS {quote(c)}"
+        f"NULLIF(trim({quote(c)}), '') AS {quote(c)}"
+        if c in present
+        else f"NULL::VARCHAR AS {quote(c)}"
         for c in (*REQUIRED, *OPTIONAL)
     )
     # DuckDB numbers a table it read itself in the file's order; line 1 is the header.
