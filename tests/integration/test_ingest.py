@@ -533,7 +533,12 @@ def test_a_key_repeated_in_a_second_file_of_the_same_table_is_quarantined(tmp_pa
         "SELECT count(*), count(DISTINCT referral_id) FROM csc_referrals"
     ).fetchall() == [(3, 3)]
     assert con.sql("SELECT file_name, line, rule, reason FROM quarantine").fetchall() == [
-        ("second.csv", 1, "duplicate_key", "repeats the key (la_code, referral_id) of a row in first.csv")
+        (
+            "second.csv",
+            1,
+            "duplicate_key",
+            "repeats the key (la_code, referral_id) of a row in first.csv",
+        )
     ]
 
 
