@@ -50,6 +50,13 @@ class StudyFileError(DaevalError):
     exit_code = 15
 
 
+class ReplacementRefusedError(DaevalError):
+    """An ingest that would remove most of a table's rows (most of the new rows quarantined),
+    refused unless asked for with --replace-all."""
+
+    exit_code = 16
+
+
 class AllocationRefusedError(DaevalError):
     """An allocation or trial set-up refused: a participant already randomised, a level or factor
     the trial does not have, a sequence used up, a trial that exists already or not at all."""

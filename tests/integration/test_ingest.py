@@ -83,9 +83,9 @@ def test_a_folder_loads_with_canonical_codes_pseudonyms_and_minimised_identifier
     ).fetchall()
     assert sorted(referrals) == sorted(
         [
-            (p("record:csc_referrals", "r1"), p("csc", "c1"), "nfa", "6", "RC8"),
-            (p("record:csc_referrals", "r2"), p("csc", "c1"), "assessment", "2A", None),
-            (p("record:csc_referrals", "r3"), p("csc", "c2"), "early_help", "10", None),
+            (p("record:csc_referrals:900", "r1"), p("csc", "c1"), "nfa", "6", "RC8"),
+            (p("record:csc_referrals:900", "r2"), p("csc", "c1"), "assessment", "2A", None),
+            (p("record:csc_referrals:900", "r3"), p("csc", "c2"), "early_help", "10", None),
         ]
     )
     con.close()
@@ -127,7 +127,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_good_rows_load(folder, tmp_pa
         ("csc_referrals.csv", "row", 6, "referral_date", "future_date", "2999-01-01"),
     ]
     assert con.sql("SELECT referral_id FROM csc_referrals").fetchall() == [
-        (p("record:csc_referrals", "r9"),)
+        (p("record:csc_referrals:900", "r9"),)
     ]
     assert con.sql(
         "SELECT rows_read, rows_loaded, rows_quarantined FROM loads WHERE table_name = 'csc_referrals'"
@@ -533,7 +533,12 @@ def test_a_key_repeated_in_a_second_file_of_the_same_table_is_quarantined(tmp_pa
         "SELECT count(*), count(DISTINCT referral_id) FROM csc_referrals"
     ).fetchall() == [(3, 3)]
     assert con.sql("SELECT file_name, line, rule, reason FROM quarantine").fetchall() == [
-        ("second.csv", 1, "duplicate_key", "repeats the key (referral_id) of a row in first.csv")
+        (
+            "second.csv",
+            1,
+            "duplicate_key",
+            "repeats the key (la_code, referral_id) of a row in first.csv",
+        )
     ]
 
 

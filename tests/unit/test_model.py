@@ -19,8 +19,8 @@ CONTRACT = {
     "notification_children": "notification_id child_id",
     "csc_referrals": "referral_id child_id la_code referral_date referral_source decision "
     "domestic_abuse threshold_level closure_date reason_for_closure",
-    "assessments": "assessment_id referral_id start_date authorised_date factors",
-    "plans": "plan_id child_id plan_type start_date end_date category_of_abuse",
+    "assessments": "assessment_id referral_id start_date authorised_date factors la_code",
+    "plans": "plan_id child_id plan_type start_date end_date category_of_abuse la_code",
     "service_episodes": "episode_id site_id intervention_id person_id family_id role "
     "referral_date referral_source eligibility ineligible_reason first_contact_date offer "
     "start_date sessions_planned sessions_attended end_date end_reason evaluation_consent "

@@ -104,6 +104,13 @@ def ingest(
         bool,
         typer.Option("--check", help="Report what would load and what would not; write nothing."),
     ] = False,
+    replace_all: Annotated[
+        bool,
+        typer.Option(
+            "--replace-all",
+            help="Replace rows even when that removes more than half of a table's rows.",
+        ),
+    ] = False,
 ) -> None:
     """Check, pseudonymise and load input files; bad rows go to quarantine with their reasons.
 
@@ -122,7 +129,13 @@ def ingest(
     sources = load_data_sources(Workspace(workspace).study_file)
     with step_progress(err, "Ingest") as progress:
         report = ingest_folder(
-            data_dir, Workspace(workspace), key, progress, check_only=check, sources=sources
+            data_dir,
+            Workspace(workspace),
+            key,
+            progress,
+            check_only=check,
+            sources=sources,
+            replace_all=replace_all,
         )
     print_ingest_summary(out, report)
     if not check:

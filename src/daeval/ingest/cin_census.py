@@ -6,7 +6,8 @@ One LA's census file becomes staged rows for ``people``, ``csc_referrals``, ``as
 pipeline spec @4aff9189), which replaced ``GenderCurrent`` with ``Sex``::
 
     Message
-      Header/Source/LEA                                   -> csc_referrals.la_code (every row)
+      Header/Source/LEA                                   -> la_code of every referral,
+                                                             assessment and plan
       Children/Child                                      -> people (source "csc")
         ChildIdentifiers: LAchildID, PersonBirthDate, Sex | GenderCurrent
         ChildCharacteristics: Ethnicity, Disabilities/Disability (1..n)
@@ -201,8 +202,8 @@ def read_cin_census(path: Path) -> list[StagedTable]:
         raise UnusableFileError(
             f"{name}: line {exc.line}: not a CIN census file ({exc.message})"
         ) from None
-    referrals = builders["csc_referrals"]
-    referrals.constant("la_code", target.la_code)
+    for table in ("csc_referrals", "assessments", "plans"):
+        builders[table].constant("la_code", target.la_code)
     return [builder.staged(name) for builder in builders.values()]
 
 

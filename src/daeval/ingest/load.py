@@ -48,6 +48,14 @@ from daeval.ingest.rules import (
     quote,
     row_violations_sql,
 )
+from daeval.ingest.scopes import (
+    add_missing_scopes,
+    ambiguous_la_codes,
+    assessed_la_codes,
+    check_record_scopes,
+    check_replacement,
+    replaced_sql,
+)
 from daeval.ingest.staging import Stage, stage_arrow, stage_file, stage_view
 from daeval.model import TABLES, Column, Identifier, Kind, Table
 from daeval.privacy.minimise import (
@@ -148,10 +156,14 @@ class _Run:
     keeps only the ids that tables still to come point at.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes, today: date):
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, key: bytes, today: date, replace_all: bool = False
+    ):
         self.con = con
         self.key = key
         self.today = today.isoformat()
+        self.replace_all = replace_all
+        """Whether a replacement may remove most of a table (see ``scopes.check_replacement``)."""
         self.stages: list[Stage] = []
         self.loaded: set[str] = set()
         self.ids: dict[tuple[str, str], str] = {}
@@ -160,7 +172,10 @@ class _Run:
 
     def pseudonym(self, column: str) -> str:
         """SQL of the pseudonym of a staged id column."""
-        message = quote(MESSAGE + column)
+        return self.pseudonym_of(quote(MESSAGE + column))
+
+    def pseudonym_of(self, message: str) -> str:
+        """SQL of the pseudonym of a SQL message (namespace, separator, id)."""
         return f"{FUNCTION}({message})" if self.compiled else hmac_sql(self.key, message)
 
     def prepare(self, stage: Stage) -> None:
@@ -168,10 +183,20 @@ class _Run:
         rows = scalar(self.con, f"SELECT count(*) FROM {stage.name}_raw")
         if rows >= FAST_PSEUDONYMS_FROM and not self.compiled:
             self.compiled = register_pseudonyms(self.con, self.key)
+        stage = add_missing_scopes(self.con, stage)
+        # An assessment without la_code takes its referral's, once the referrals are loaded.
+        assessed = stage.table == "assessments" and (
+            "csc_referrals" in self.loaded or "csc_referrals" not in self.fed
+        )
+        if assessed:
+            run_ids = self.ids.get(("csc_referrals", "referral_id"))
+            assessed_la_codes(self.con, stage, run_ids, self.pseudonym_of)
         stage_view(self.con, stage, {MESSAGE + c: sql for c, sql in messages(stage).items()})
         table = TABLES[stage.table]
         query = row_violations_sql(stage.name, table, set(stage.columns), self.today)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name}_bad AS {query}")
+        if assessed:
+            ambiguous_la_codes(self.con, stage)
         self.stages.append(stage)
 
     @property
@@ -199,16 +224,20 @@ class _Run:
         features: Path | None,
     ) -> None:
         """Check the staged files of ``table`` against each other and the tables loaded before,
-        replace the table's rows they feed, load them, derive their linkage features into the
+        replace the table's rows their good rows feed (refused when that would remove most of
+        the table, unless ``replace_all``), load them, derive their linkage features into the
         staging file ``features`` (None: none), and drop them."""
         stages = [s for s in self.stages if s.table == table.name]
         if not stages:
             return
         check_references(self.con, stages, self.ids, self.fed, report, self.pseudonym)
         check_duplicates_across_files(self.con, stages)
-        self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {self._replaced(table, stages)}")
-        for stage in stages:
-            report.loads.append(self._load_stage(stage, load_id, paths[stage.origin]))
+        before = scalar(self.con, f"SELECT count(*) FROM {quote(table.name)}")
+        self.con.execute(f"DELETE FROM {quote(table.name)} WHERE {replaced_sql(table, stages)}")
+        loads = [self._load_stage(s, load_id, paths[s.origin]) for s in stages]
+        report.loads += loads
+        if not self.replace_all:
+            check_replacement(self.con, table, before, loads)
         if features is not None:
             self._write_linkage_features(table, stages, features)
         keep_ids(self.con, self.ids, table, stages)
@@ -258,25 +287,6 @@ class _Run:
             query = f"SELECT DISTINCT {cell('source')} FROM {good_rows(stage)}"
             found |= {r[0] for r in self.con.execute(query).fetchall()}
         return sorted(found)
-
-    def _replaced(self, table: Table, stages: list[Stage]) -> str:
-        """SQL condition on the warehouse table true for the rows ``stages`` replace ('true' when
-        they replace the whole table)."""
-        if not table.replace_by or any(
-            c not in s.columns for s in stages for c in table.replace_by
-        ):
-            return "true"
-        scope = " UNION ".join(
-            "SELECT DISTINCT "
-            + ", ".join(f"{cell(c)} AS {quote(c)}" for c in table.replace_by)
-            + f" FROM {s.name}"
-            for s in stages
-        )
-        match = " AND ".join(
-            f"s.{quote(c)} IS NOT DISTINCT FROM {quote(table.name)}.{quote(c)}"
-            for c in table.replace_by
-        )
-        return f"EXISTS (SELECT 1 FROM ({scope}) AS s WHERE {match})"
 
     def _load_stage(self, stage: Stage, load_id: int, path: Path) -> FileLoad:
         table = TABLES[stage.table]
@@ -356,12 +366,14 @@ def ingest_folder(
     today: date | None = None,
     sources: list[DataSource | RedcapSource] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    replace_all: bool = False,
 ) -> IngestReport:
     """Load every input file in ``data_dir`` into the workspace's warehouse.
 
     Each canonical table fed by this run replaces the warehouse's rows of the same source (see
     ``Table.replace_by``), or the whole table when rows carry no source; other tables are left as
     they were. With ``check_only`` everything is checked and reported and nothing is written.
+    A run that would remove most of a table's rows is refused unless ``replace_all``.
     """
     inputs, ignored, missing = find_inputs(data_dir, sources or [])
     report = IngestReport(ignored_files=ignored, checked_only=check_only, refused=missing)
@@ -391,9 +403,10 @@ def ingest_folder(
         con = duckdb.connect(str(warehouse))
         try:
             create_schema(con)
+            check_record_scopes(con, workspace.warehouse_path)
             con.execute(f"SET memory_limit = {literal(memory_limit)}")
             con.execute(f"SET temp_directory = {literal(str(scratch))}")
-            _ingest(con, inputs, report, key, today or date.today(), say, features)
+            _ingest(con, inputs, report, key, today or date.today(), say, features, replace_all)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -408,9 +421,10 @@ def _ingest(
     today: date,
     say: Progress,
     features: Path | None,
+    replace_all: bool = False,
 ) -> None:
     """Stage, check and load ``inputs`` table after table (see :class:`_Run`)."""
-    run = _Run(con, key, today)
+    run = _Run(con, key, today, replace_all)
     load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM loads")
     counter = [0]
     paths: dict[str, Path] = {}

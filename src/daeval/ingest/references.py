@@ -29,7 +29,10 @@ def namespace_sql(p: Pseudonym, row: str = "") -> str:
     with its dot, when the query needs one)."""
     if p.column is None:
         return literal(p.literal or "")
-    return f"({literal(p.prefix)} || {row}{cell(p.column)})"
+    scope = f"{row}{cell(p.column)}"
+    if p.blank_scope:
+        scope = f"coalesce({scope}, '')"
+    return f"({literal(p.prefix)} || {scope})"
 
 
 def messages(stage: Stage) -> dict[str, str]:

@@ -81,9 +81,11 @@ def render() -> str:
             lines += [f"- `{name}` may not be in the future."]
         if table.replace_by:
             cols = ", ".join(f"`{c}`" for c in table.replace_by)
-            lines += [f"- A new extract replaces the rows with the same {cols}."]
+            lines += [
+                f"- A new extract replaces the rows with the same {cols} as its rows that load."
+            ]
         else:
-            lines += ["- A new extract replaces the whole table."]
+            lines += ["- A new extract replaces the whole table when any of its rows loads."]
         lines.append("")
         lines += ["| column | type | required | stored as | meaning |", "|---|---|---|---|---|"]
         for col in table.columns:

@@ -78,6 +78,9 @@ class Pseudonym:
     literal: str | None = None
     column: str | None = None
     prefix: str = ""
+    blank_scope: bool = False
+    """Whether an id whose row has no value in ``column`` still gets a pseudonym, made in the
+    namespace ``prefix`` alone (otherwise it gets none)."""
 
 
 PERSON_IN_ROW_SOURCE = Pseudonym(column="source")
@@ -85,9 +88,16 @@ POLICE_PERSON = Pseudonym("police")
 CSC_PERSON = Pseudonym("csc")
 
 
-def record(table: str) -> Pseudonym:
-    """The namespace of a record id of ``table`` (a referral id, a notification id, ...)."""
-    return Pseudonym(f"record:{table}")
+def record(table: str, scope: str | None = None) -> Pseudonym:
+    """The namespace of a record id of ``table`` (a referral id, a notification id, ...).
+
+    Record ids are unique only within the system that issued them, so the namespace holds the
+    row's ``scope`` column when the table has one (a local authority's ``la_code``, a service's
+    ``site_id``): ``record:csc_referrals:<la_code>``. Without a scope it is ``record:<table>``.
+    """
+    if scope is None:
+        return Pseudonym(f"record:{table}")
+    return Pseudonym(column=scope, prefix=f"record:{table}:", blank_scope=True)
 
 
 @dataclass(frozen=True)
@@ -285,7 +295,7 @@ CSC_REFERRALS = Table(
             "referral_id",
             "The local authority's own id",
             required=True,
-            pseudonym=record("csc_referrals"),
+            pseudonym=record("csc_referrals", "la_code"),
         ),
         _text(
             "child_id",
@@ -303,7 +313,7 @@ CSC_REFERRALS = Table(
         _date("closure_date", "Date the episode closed"),
         _code("reason_for_closure", c.REASON_FOR_CLOSURE, "CIN reason for closure"),
     ),
-    key=("referral_id",),
+    key=("la_code", "referral_id"),
     date_order=(("referral_date", "closure_date"),),
     not_in_future=("referral_date",),
     replace_by=("la_code",),
@@ -317,14 +327,14 @@ ASSESSMENTS = Table(
             "assessment_id",
             "The local authority's own id",
             required=True,
-            pseudonym=record("assessments"),
+            pseudonym=record("assessments", "la_code"),
         ),
         _text(
             "referral_id",
             "The referral assessed",
             required=True,
             references=Reference("csc_referrals", "referral_id"),
-            pseudonym=record("csc_referrals"),
+            pseudonym=record("csc_referrals", "la_code"),
             enforce_reference=True,
         ),
         _date("start_date", "Assessment start date"),
@@ -335,16 +345,27 @@ ASSESSMENTS = Table(
             "CIN factors identified at the end of assessment, ';'-separated",
             codes=c.ASSESSMENT_FACTOR,
         ),
+        _text(
+            "la_code",
+            "3-digit local authority code (when not given: that of the referral assessed)",
+            pattern=r"^[0-9]{3}$",
+        ),
     ),
-    key=("assessment_id",),
+    key=("la_code", "assessment_id"),
     date_order=(("start_date", "authorised_date"),),
+    replace_by=("la_code",),
 )
 
 PLANS = Table(
     "plans",
     "Child in need plans, child protection plans and periods looked after.",
     (
-        _text("plan_id", "The local authority's own id", required=True, pseudonym=record("plans")),
+        _text(
+            "plan_id",
+            "The local authority's own id",
+            required=True,
+            pseudonym=record("plans", "la_code"),
+        ),
         _text(
             "child_id",
             "person_id in source csc",
@@ -356,9 +377,11 @@ PLANS = Table(
         _date("start_date", "Plan start date", required=True),
         _date("end_date", "Plan end date"),
         _code("category_of_abuse", c.CATEGORY_OF_ABUSE, "Category of abuse (CP plans)"),
+        _text("la_code", "3-digit local authority code", pattern=r"^[0-9]{3}$"),
     ),
-    key=("plan_id",),
+    key=("la_code", "plan_id"),
     date_order=(("start_date", "end_date"),),
+    replace_by=("la_code", "plan_type"),
 )
 
 SERVICE_EPISODES = Table(
@@ -369,7 +392,7 @@ SERVICE_EPISODES = Table(
             "episode_id",
             "The service's own id",
             required=True,
-            pseudonym=record("service_episodes"),
+            pseudonym=record("service_episodes", "site_id"),
         ),
         _text("site_id", "Site delivering the intervention", required=True),
         _text("intervention_id", "Intervention", required=True),
@@ -399,7 +422,7 @@ SERVICE_EPISODES = Table(
         _code("evaluation_consent", c.CONSENT, "Consent to use the record for evaluation"),
         _date("consent_date", "Date consent was given or withdrawn"),
     ),
-    key=("episode_id",),
+    key=("site_id", "episode_id"),
     date_order=(
         ("referral_date", "start_date"),
         ("start_date", "end_date"),
@@ -416,7 +439,7 @@ MEASURE_RESPONSES = Table(
             "response_id",
             "Id of the answer",
             required=True,
-            pseudonym=record("measure_responses"),
+            pseudonym=record("measure_responses", "source"),
         ),
         _text("source", "Source system of the person", required=True),
         _text(
@@ -441,7 +464,7 @@ MEASURE_RESPONSES = Table(
         ),
         Column("value", Kind.DECIMAL, "The answer (or a licensed tool's score)", required=True),
     ),
-    key=("response_id",),
+    key=("source", "response_id"),
     replace_by=("source",),
 )
 

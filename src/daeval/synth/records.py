@@ -176,12 +176,13 @@ def csc_tables(
     person = refs.person
     child_ids = csc_ids(pop, person, refs.neighbour)
     ref_ids = ids("REF", refs.number, 9)
+    la_codes = coded(refs.neighbour.astype(np.int32), _LA)
     emit(
         "csc_referrals",
         {
             "referral_id": ref_ids,
             "child_id": child_ids,
-            "la_code": coded(refs.neighbour.astype(np.int32), _LA),
+            "la_code": la_codes,
             "referral_date": dates(refs.day),
             "referral_source": coded(refs.source, vocab(codes.REFERRAL_SOURCE)),
             "decision": coded(refs.decision, vocab(codes.DECISION)),
@@ -202,6 +203,7 @@ def csc_tables(
             "start_date": dates(cases.assessment_start),
             "authorised_date": dates(cases.assessment_authorised, cases.assessment_authorised >= 0),
             "factors": cases.assessment_factors,
+            "la_code": la_codes.take(pa.array(cases.assessment_referral)),
         },
     )
     counters.assessment += n_a
@@ -217,6 +219,7 @@ def csc_tables(
             "category_of_abuse": coded(
                 cases.plan_category, vocab(codes.CATEGORY_OF_ABUSE), cases.plan_category >= 0
             ),
+            "la_code": la_codes.take(pa.array(cases.plan_referral)),
         },
     )
     counters.plan += n_p

@@ -190,15 +190,15 @@ DA002/2024-11-02/2 | DA002    | 888     | 2024-11-02    | 9               | nfa 
 DA003/2025-03-03/1 | DA003    | 888     | 2025-03-03    | 3B              |            |                |              |                    | 122
 """)
 ASSESSMENTS = _expected("""
-assessment_id         | referral_id        | start_date | authorised_date | factors | _line
-DA001/2024-09-14/1/A1 | DA001/2024-09-14/1 | 2024-09-16 | 2024-10-20      | 3B;4B   | 45
-DA002/2024-11-02/1/A1 | DA002/2024-11-02/1 | 2024-11-04 | 2024-11-29      | 4B;16A  | 74
-DA002/2024-11-02/1/A2 | DA002/2024-11-02/1 | 2025-01-06 |                 |         | 82
+assessment_id         | referral_id        | start_date | authorised_date | factors | la_code | _line
+DA001/2024-09-14/1/A1 | DA001/2024-09-14/1 | 2024-09-16 | 2024-10-20      | 3B;4B   | 888     | 45
+DA002/2024-11-02/1/A1 | DA002/2024-11-02/1 | 2024-11-04 | 2024-11-29      | 4B;16A  | 888     | 74
+DA002/2024-11-02/1/A2 | DA002/2024-11-02/1 | 2025-01-06 |                 |         | 888     | 82
 """)
 PLANS = _expected("""
-plan_id                 | child_id | plan_type | start_date | end_date   | category_of_abuse | _line
-DA001/2024-09-14/1/CIN1 | DA001    | CIN       | 2024-10-25 | 2025-02-01 |                   | 53
-DA002/2024-11-02/1/CP1  | DA002    | CP        | 2024-11-25 |            | EMO               | 92
+plan_id                 | child_id | plan_type | start_date | end_date   | category_of_abuse | la_code | _line
+DA001/2024-09-14/1/CIN1 | DA001    | CIN       | 2024-10-25 | 2025-02-01 |                   | 888     | 53
+DA002/2024-11-02/1/CP1  | DA002    | CP        | 2024-11-25 |            | EMO               | 888     | 92
 """)
 EXPECTED = {
     "people": PEOPLE,
@@ -401,6 +401,17 @@ def test_la_code_is_null_on_every_referral_when_the_header_has_no_lea(tmp_path):
     episodes = [{"CINreferralDate": "2024-01-01"}, {"CINreferralDate": "2024-05-01"}]
     referrals = _rows(tmp_path, [_child(CINdetails=episodes)], la_code=None)["csc_referrals"]
     assert [r["la_code"] for r in referrals] == [None, None]
+
+
+def test_every_assessment_and_plan_has_the_headers_la_code(tmp_path):
+    episode = {
+        "CINreferralDate": "2024-01-01",
+        "Assessments": [{"AssessmentActualStartDate": "2024-01-02"}],
+        "CINPlanDates": [{"CINPlanStartDate": "2024-02-01"}],
+        "ChildProtectionPlans": [{"CPPstartDate": "2024-03-01"}],
+    }
+    tables = _rows(tmp_path, [_child(CINdetails=[episode])], la_code="901")
+    assert [r["la_code"] for r in tables["assessments"] + tables["plans"]] == ["901"] * 3
 
 
 # --- refusals ------------------------------------------------------------------------------------
