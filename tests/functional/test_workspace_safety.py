@@ -115,12 +115,13 @@ def test_a_file_as_workspace_and_a_folder_as_key_file_are_explained(daeval, tmp_
     data, file = tmp_path / "data", tmp_path / "not-a-folder"
     write_table(data, "people", PEOPLE)
     file.write_text("x")
-    for command in (("ingest", data, "-w", file), ("link", "-w", file)):
+    for command in (("ingest", data, "-w", file), ("link", "-w", file), ("demo", file)):
         _one_line_error(daeval(*command), 13, f"{file}: is a file, not a workspace folder")
     folder = tmp_path / "keys"
     folder.mkdir(mode=0o700)
     result = daeval("ingest", data, "-w", tmp_path / "ws", "--key-file", folder)
     _one_line_error(result, 14, f"key file {folder} is a folder")
+    _one_line_error(daeval("key", "new", file / "k"), 14, f"{file / 'k'}: a key cannot be written")
 
 
 def _modes(root: Path) -> dict[str, str]:

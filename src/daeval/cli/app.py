@@ -306,7 +306,6 @@ def report(
     import os
 
     from daeval.privacy.keys import fingerprint, load_key
-    from daeval.report.build import build_reports
     from daeval.warehouse import Workspace
     from daeval.warehouse.marks import check_key
 
@@ -315,6 +314,8 @@ def report(
         key = load_key(os.environ, key_file)
         check_key(Workspace(workspace).warehouse_path, key)
         stated = fingerprint(key)
+    from daeval.report.build import build_reports
+
     with step_progress(err, "Report") as progress:
         files = build_reports(Workspace(workspace), stated, pdf=not no_pdf, progress=progress)
         if case_studies:
@@ -424,6 +425,7 @@ def demo(
         Workspace(directory / "study"),
         directory / "demo.key",
     )
+    Workspace(directory).check_folder()
     if not key_path.exists():
         new_key_file(key_path)
     key = read_key_file(key_path)

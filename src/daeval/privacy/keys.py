@@ -137,8 +137,11 @@ def new_key_file(path: Path) -> Path:
     """Write a new random key (64 hex characters) to ``path``, readable only by its owner."""
     if path.exists():
         raise KeyProblemError(f"{path} already exists; a key is never overwritten")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise KeyProblemError(f"{path}: a key cannot be written there ({exc.strerror})") from None
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_hex(32) + "\n")
     return path
