@@ -33,13 +33,13 @@ class MissingDataError(DaevalError):
 
 
 class WorkspaceError(DaevalError):
-    """The workspace is missing or not a daeval workspace."""
+    """The workspace is missing, not a daeval workspace, in use, or its files do not match."""
 
     exit_code = 13
 
 
 class KeyProblemError(DaevalError):
-    """The project key is missing, too short, or readable by others."""
+    """The project key is missing, weak, readable by others, or not the workspace's key."""
 
     exit_code = 14
 

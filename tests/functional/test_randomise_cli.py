@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tests.lib.keys import OTHER_KEY
+
 PEOPLE = [
     ("P01", "fbs", "F"),
     ("P02", "fbs", "M"),
@@ -76,7 +78,7 @@ def test_refusals_and_their_exit_codes(daeval, tmp_path):
     assert exists.returncode == 20 and "already exists" in exists.stderr
 
     wrong_key = daeval("randomise", "balance", "-w", ws, "--trial", "pilot",
-                       env={"DAEVAL_KEY": "a-different-key-0123456789abcdef0123456789"})  # fmt: skip
+                       env={"DAEVAL_KEY": OTHER_KEY.decode()})  # fmt: skip
     assert wrong_key.returncode == 14 and "cannot be opened" in wrong_key.stderr
 
     bad_sizes = daeval("randomise", "setup", "-w", ws, "--arms", "a,b", "--ratio", "2:1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -90,3 +91,19 @@ def test_no_other_process_can_write_to_the_file_meanwhile(original, tmp_path):
         )
     assert out.stdout.strip() == "locked", out.stdout + out.stderr
     assert _rows(original) == [(1,)]
+
+
+def test_the_file_is_owner_only_whatever_the_original_or_the_umask(original, tmp_path):
+    original.chmod(0o644)
+    with working_copy(original, tmp_path / "a") as copy:
+        _add(copy, 2)
+    assert original.stat().st_mode & 0o777 == 0o600
+    previous = os.umask(0o022)
+    try:
+        path = tmp_path / "new" / "n.duckdb"
+        with working_copy(path, tmp_path / "b") as copy:
+            duckdb.connect(str(copy)).close()
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +31,17 @@ err = Console(stderr=True)
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The study workspace folder.")
 ]
+
+
+def _warn_if_exposed(workspace: Path) -> None:
+    """A warning line when other users can read the workspace folder."""
+    from daeval.warehouse.modes import exposure
+
+    warning = exposure(workspace)
+    if warning:
+        err.print(
+            f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -140,6 +152,7 @@ def ingest(
     print_ingest_summary(out, report)
     if not check:
         out.print(f"Warehouse: {Workspace(workspace).warehouse_path}")
+        _warn_if_exposed(workspace)
     if report.refused:
         raise UnusableFileError(
             "; ".join(f"{r.reason}" for r in report.refused)
@@ -220,6 +233,7 @@ def link(
     out.print(
         f"Person keys: {ws.warehouse_path} (person_keys); chart: {ws.outputs / 'linkage_weights.svg'}"
     )
+    _warn_if_exposed(workspace)
 
 
 key_app = typer.Typer(help="The project key that pseudonyms are made with.", no_args_is_help=True)
@@ -319,12 +333,16 @@ def report(
     import os
 
     from daeval.privacy.keys import fingerprint, load_key
-    from daeval.report.build import build_reports
     from daeval.warehouse import Workspace
+    from daeval.warehouse.marks import check_key
 
     stated = None
     if key_file is not None or {"DAEVAL_KEY", "DAEVAL_KEY_FILE"} & set(os.environ):
-        stated = fingerprint(load_key(os.environ, key_file))
+        key = load_key(os.environ, key_file)
+        check_key(Workspace(workspace).warehouse_path, key)
+        stated = fingerprint(key)
+    from daeval.report.build import build_reports
+
     with step_progress(err, "Report") as progress:
         files = build_reports(Workspace(workspace), stated, pdf=not no_pdf, progress=progress)
         if case_studies:
@@ -439,14 +457,9 @@ def demo(
     Writes DIR/raw (synthetic inputs), DIR/demo.key (a key made for the demo) and DIR/study (the
     workspace).
     """
-    from daeval.ingest.load import ingest_folder
-    from daeval.link.run import link_workspace
-    from daeval.metrics.measures_table import compute_measures
     from daeval.privacy.keys import fingerprint, new_key_file, read_key_file
-    from daeval.report.build import build_reports
-    from daeval.synth import generate
-    from daeval.synth.study_file import demo_study_yaml
     from daeval.warehouse import Workspace
+    from daeval.warehouse.marks import check_key
 
     # The demo makes its own key, beside (not inside) the workspace.
     data_dir, workspace, key_path = (
@@ -454,9 +467,20 @@ def demo(
         Workspace(directory / "study"),
         directory / "demo.key",
     )
+    Workspace(directory).check_folder()
     if not key_path.exists():
         new_key_file(key_path)
     key = read_key_file(key_path)
+    workspace.check_folder()
+    check_key(workspace.warehouse_path, key)  # a workspace made with another key is refused
+
+    from daeval.ingest.load import ingest_folder
+    from daeval.link.run import link_workspace
+    from daeval.metrics.measures_table import compute_measures
+    from daeval.report.build import build_reports
+    from daeval.synth import generate
+    from daeval.synth.study_file import demo_study_yaml
+
     with synth_progress(err) as progress:
         generate(data_dir, scale=scale, seed=seed, progress=progress)
     with step_progress(err, "Demo") as progress:
@@ -468,6 +492,7 @@ def demo(
         compute_measures(workspace)
         files = build_reports(workspace, fingerprint(key), progress=progress)
     _print_reports(files)
+    _warn_if_exposed(workspace.root)
 
 
 @app.command()
@@ -517,6 +542,8 @@ _sub_apps()
 
 
 def main() -> None:
+    # Everything daeval writes is for its owner only (daeval.warehouse.modes).
+    os.umask(0o077)
     try:
         app()
     except DaevalError as exc:

@@ -70,6 +70,13 @@ from daeval.privacy.pseudonyms import (
     register_pseudonyms,
     row_pseudonyms_sql,
 )
+from daeval.warehouse.marks import (
+    check_key,
+    mark_staging,
+    mark_warehouse,
+    new_generation,
+    staging_matches,
+)
 from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, create_schema, scalar
 from daeval.warehouse.working_copy import working_copy
@@ -383,11 +390,19 @@ def ingest_folder(
             "csc_referrals.xlsx or a CIN census .xml)"
         )
     say = progress or (lambda step: None)
+    workspace.check_folder()
+    check_key(workspace.warehouse_path, key)
+    staging = workspace.staging / STAGING_FILE
     if not check_only:
         workspace.create()
+        if staging.exists() and not staging_matches(workspace.warehouse_path, staging):
+            staging.unlink()  # left by a run that was killed before its warehouse was in place
     # The run works on copies of the warehouse and of the linkage staging file in its scratch
     # folder, which replace the originals only when everything has gone through; staged names
-    # and dates of birth that spill go there too (see daeval.warehouse.scratch).
+    # and dates of birth that spill go there too (see daeval.warehouse.scratch). Both copies get
+    # a new generation; the staging file is put in place first, and the warehouse, put in place
+    # last, makes the pair (see daeval.warehouse.marks).
+    generation = new_generation()
     with ExitStack() as stack:
         scratch = stack.enter_context(
             scratch_folder(None if check_only else workspace.root, "ingest")
@@ -397,9 +412,7 @@ def ingest_folder(
         )
         features = None
         if not check_only:
-            features = stack.enter_context(
-                working_copy(workspace.staging / STAGING_FILE, scratch / "staging")
-            )
+            features = stack.enter_context(working_copy(staging, scratch / "staging"))
         con = duckdb.connect(str(warehouse))
         try:
             create_schema(con)
@@ -407,9 +420,14 @@ def ingest_folder(
             con.execute(f"SET memory_limit = {literal(memory_limit)}")
             con.execute(f"SET temp_directory = {literal(str(scratch))}")
             _ingest(con, inputs, report, key, today or date.today(), say, features, replace_all)
+            mark_warehouse(con, key, generation)
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        if features is not None and features.exists():
+            mark_staging(features, generation)
+    if not check_only:
+        workspace.restrict()
     return report
 
 

@@ -20,6 +20,7 @@ import duckdb
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from daeval.errors import MissingDataError
+from daeval.ingest.linkage_features import STAGING_FILE
 from daeval.ingest.references import namespace_sql
 from daeval.ingest.rules import literal
 from daeval.link.chart import write_outputs
@@ -37,6 +38,7 @@ from daeval.link.records import SourceRecords, record_id_sql, stage_records
 from daeval.link.train import Model, train, with_model
 from daeval.model.tables import PERSON_IN_ROW_SOURCE
 from daeval.privacy.pseudonyms import pseudonym_sql
+from daeval.warehouse.marks import check_key, check_staging
 from daeval.warehouse.scratch import scratch_folder
 from daeval.warehouse.store import Workspace, attached_transaction, scalar
 
@@ -124,6 +126,10 @@ def link_workspace(
     say = progress or (lambda step: None)
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     warehouse = workspace.open()
+    if key is not None:
+        check_key(warehouse.path, key)
+    # Features left by an ingest that was killed before its warehouse was in place are refused.
+    check_staging(warehouse.path, workspace.staging / STAGING_FILE)
     warehouse.create_schema()  # a warehouse made by an earlier version lacks the linkage tables
     if reuse_model:
         model = _saved_model(workspace)

@@ -15,6 +15,7 @@ import duckdb
 from daeval.errors import WorkspaceError
 from daeval.model import TABLES, Kind
 from daeval.model.ddl import LINKAGE_DDL, MEASURES_DDL, MEASURES_MIGRATION, schema_sql
+from daeval.warehouse.modes import FOLDER_MODE, private_folder, restrict
 
 LOADS_DDL = """CREATE TABLE IF NOT EXISTS loads (
   load_id BIGINT NOT NULL,
@@ -112,20 +113,46 @@ class Workspace:
     def outputs(self) -> Path:
         return self.root / "outputs"
 
+    def check_folder(self) -> None:
+        """Refuse a workspace path that is not a folder (a folder still to be made is one)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise WorkspaceError(
+                f"{self.root}: is a file, not a workspace folder; give a folder (it is made when "
+                "missing)"
+            )
+
+    def restrict(self) -> None:
+        """Make what daeval keeps in the workspace owner-only (see ``daeval.warehouse.modes``)."""
+        for folder in (self.outputs, self.staging):
+            if folder.is_dir():
+                restrict(folder, FOLDER_MODE)
+        for file in (self.warehouse_path, Path(f"{self.warehouse_path}.wal")):
+            restrict(file)
+        if self.staging.is_dir():
+            for file in self.staging.iterdir():
+                restrict(file)
+
     def create(self) -> Warehouse:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.outputs.mkdir(exist_ok=True)
+        self.check_folder()
+        try:  # the folder is the user's: made owner-only, never changed when it exists
+            self.root.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"{self.root}: cannot be made ({exc.strerror})") from None
+        private_folder(self.outputs)
         warehouse = Warehouse(self.warehouse_path)
         warehouse.create_schema()
+        self.restrict()
         return warehouse
 
     def open(self) -> Warehouse:
+        self.check_folder()
         if not self.warehouse_path.exists():
             raise WorkspaceError(
                 f"{self.root}: no warehouse.duckdb here; load data first with "
                 f"`daeval ingest DATA_DIR --workspace {self.root}`"
             )
-        self.outputs.mkdir(exist_ok=True)
+        private_folder(self.outputs)
+        self.restrict()
         return Warehouse(self.warehouse_path)
 
 

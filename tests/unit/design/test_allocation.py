@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.lib.keys import TEST_KEY
+from tests.lib.keys import OTHER_KEY, TEST_KEY
 
 from daeval.design.allocation import (
     GENESIS,
@@ -25,7 +25,6 @@ from daeval.design.sealing import seal, trial_key
 from daeval.errors import DaevalError, KeyProblemError
 from daeval.warehouse import Workspace
 
-OTHER_KEY = b"another-key-0123456789abcdef0123456789ab"
 ARMS = ("intervention", "control")
 SEED = 918273645
 BLOCKS = TrialSettings(
