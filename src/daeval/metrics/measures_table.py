@@ -52,6 +52,7 @@ from daeval.model import MEASURES_COLUMNS
 from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
 from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_counts
+from daeval.privacy.formula_text import neutralised
 from daeval.study.comparison import Comparison, comparison_from
 from daeval.study.document import read_document
 from daeval.study.equality import subgroups_from
@@ -407,6 +408,8 @@ def _cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6f}".rstrip("0").rstrip(".") if value != 0 else "0"
+    if isinstance(value, str):
+        return neutralised(value)  # a site id or reason could be a spreadsheet formula
     return str(value)
 
 

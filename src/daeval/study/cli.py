@@ -38,14 +38,18 @@ def _study_file(workspace: Path) -> Path:
 
 
 def write_rows(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """Rows of a table as CSV (lists joined with '; ')."""
+    """Rows of a table as CSV (lists joined with '; '; text that a spreadsheet would run as a
+    formula neutralised: daeval.privacy.formula_text)."""
+    from daeval.privacy.formula_text import neutralised
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
         writer.writeheader()
         for row in rows:
+            cells = {k: "; ".join(v) if isinstance(v, list | tuple) else v for k, v in row.items()}
             writer.writerow(
-                {k: "; ".join(v) if isinstance(v, list | tuple) else v for k, v in row.items()}
+                {k: neutralised(v) if isinstance(v, str) else v for k, v in cells.items()}
             )
 
 
