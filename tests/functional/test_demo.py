@@ -227,12 +227,11 @@ def test_the_demo_study_passes_its_check_and_its_readiness_sees_the_loaded_data(
         assert "no warehouse" not in data[site.intervention_id]
 
 
-def test_readiness_judges_recruitment_from_the_funnel_the_warehouse_shows(demo):
+def test_readiness_judges_recruitment_from_the_controlled_funnel(demo):
     import subprocess
     import sys
 
-    from daeval.design.site_funnel import site_funnel
-    from daeval.warehouse import Workspace
+    from daeval.report.figures import Figures
 
     study, _ = demo
     workspace = study / "study"
@@ -245,8 +244,15 @@ def test_readiness_judges_recruitment_from_the_funnel_the_warehouse_shows(demo):
     assert done.returncode == 0, done.stderr
     with out.open(newline="") as f:
         line = next(r for r in csv.DictReader(f) if r["aspect"] == "Recruitment")
-    funnel, _ = site_funnel(Workspace(workspace), "sat")
-    expected = funnel.mean_referrals * funnel.conversion
+    # From referrals_per_month and recruitment_funnel as disclosure control released them.
+    figures = Figures.of(workspace / "outputs")
+    assert figures is not None
+    per_month = figures.one("referrals_per_month", group_by="site_id", group="sat")
+    assert per_month is not None and per_month.value is not None
+    expected = per_month.value
+    for stage in figures.select("recruitment_funnel", "site_id", "sat"):
+        assert stage.numerator is not None and stage.denominator
+        expected *= stage.numerator / stage.denominator
     match = re.match(r"observed at sat: ([0-9.]+) a month reach the end", line["evidence"])
     assert match, line["evidence"]
     assert float(match.group(1)) == pytest.approx(expected, abs=0.05)

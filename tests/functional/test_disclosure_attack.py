@@ -226,3 +226,38 @@ def test_an_interrupted_report_leaves_the_outputs_as_they_were(small, tmp_path):
     after = {p: p.read_bytes() for p in (copy / "outputs").rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in copy.iterdir() if p.name.startswith(".report-")]
+
+
+def test_observed_recruitment_comes_from_controlled_measures_and_says_when_suppressed(small):
+    ws, exact = small
+    released = read(ws / "outputs" / "measures.csv")
+    per_month = {r.group for r in released if r.measure == "referrals_per_month"}
+    assert len(per_month) == len(SITES)
+    for page in (ws / "outputs" / "sites").glob("*.html"):
+        if page.name.endswith("-summary.html"):
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert "referrals a month" not in text, page.name
+        assert "Observed recruitment: suppressed by disclosure control" in text, page.name
+
+
+@pytest.mark.xdist_group("demo")
+def test_the_demo_projects_recruitment_from_controlled_figures_only(demo):
+    folder, _ = demo
+    outputs = folder / "study" / "outputs"
+    released = read(outputs / "measures.csv")
+    shown = 0
+    for page in (outputs / "sites").glob("*.html"):
+        if page.name.endswith("-summary.html"):
+            continue
+        site = _site(page)
+        rate = next(r for r in released if r.measure == "referrals_per_month" and r.group == site)
+        stages = [r for r in released if r.measure == "recruitment_funnel" and r.group == site]
+        text = page.read_text(encoding="utf-8")
+        if all(r.numerator is not None for r in stages):
+            shown += 1
+            assert rate.numerator % 5 == 0
+            assert f"Observed recruitment: {float(rate.value):.1f} referrals a month" in text
+        else:
+            assert "Observed recruitment: suppressed by disclosure control" in text
+    assert shown >= 1

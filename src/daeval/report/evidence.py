@@ -26,6 +26,7 @@ from daeval.report.blocks import (
 from daeval.report.figures import by_category
 from daeval.report.inputs import Inputs
 from daeval.report.tables import Table
+from daeval.study.readiness import SUPPRESSED_FUNNEL, released
 
 FUNNEL = ("referred", "eligible", "contacted", "accepted", "started", "completed")
 CHANGE = ("reliably_improved", "unchanged", "reliably_deteriorated")
@@ -70,10 +71,14 @@ def feasibility(inputs: Inputs, site: str | None) -> Section:
             blocks.append(Text(f"Drop-out: {percent(row.value)} of {count(row.denominator)} "
                                "episodes that started and ended did not complete."))  # fmt: skip
     funnel = inputs.funnels.get(site) if site else None
-    if funnel is not None:
+    if site in inputs.funnels and funnel is None:
+        blocks.append(Text(f"Observed recruitment: {SUPPRESSED_FUNNEL}, so it is not shown "
+                           "or projected."))  # fmt: skip
+    elif funnel is not None:
         blocks.append(Text(
             f"Observed recruitment: {funnel.mean_referrals:.1f} referrals a month, of which "
-            f"{percent(funnel.conversion)} pass every stage to follow-up."))  # fmt: skip
+            f"{percent(funnel.conversion)} pass every stage to follow-up (referrals_per_month, "
+            "recruitment_funnel)."))  # fmt: skip
         projection = _projection(inputs, site, funnel) if site else None
         if projection is not None:
             blocks.append(projection)
@@ -307,13 +312,13 @@ def _design_table(inputs: Inputs, site: str | None) -> Table | None:
     """Which design fits the sites' observed throughput (``daeval design fit``)."""
     from daeval.design.fit import Throughput, compare
 
-    funnels = {k: v for k, v in inputs.funnels.items() if site in (None, k)}
+    funnels = released(inputs.funnels)
     if not funnels or site is not None:
         return None
     per_site = sum(f.mean_referrals * f.conversion for f in funnels.values()) / len(funnels)
     if per_site <= 0:
         return None
-    rows = compare(Throughput(per_site, len(funnels), 5, 0.05), 18, 0.3)
+    rows = compare(Throughput(per_site, len(inputs.funnels), 5, 0.05), 18, 0.3)
     return Table(
         "design_comparison", "Which design fits: 18 months of recruitment at every site",
         ("Design", "Clusters", "Participants", "MDES", "Months to MDES 0.3"),
@@ -322,5 +327,6 @@ def _design_table(inputs: Inputs, site: str | None) -> Table | None:
                "more than 120" if r["months_to_target"] is None else r["months_to_target"])
               for r in rows),
         note=f"{per_site:.2f} analysable participants a month per site (the mean of the sites' "
-        "observed funnels); 5 practitioners a site; ICC 0.05 (daeval design fit).",
+        "observed funnels disclosure control released); 5 practitioners a site; ICC 0.05 "
+        "(daeval design fit).",
     )  # fmt: skip

@@ -39,7 +39,8 @@ class Inputs:
     loads: tuple[FileLoad, ...] = ()
     quarantine: tuple[tuple[str, str, int | None], ...] = ()  # (table, rule, rows)
     linkage: dict[str, Any] | None = None
-    funnels: dict[str, Funnel] = field(default_factory=dict)
+    funnels: dict[str, Funnel | None] = field(default_factory=dict)
+    """Each site's observed funnel as the controlled measures show it (None: suppressed)."""
     policy: DisclosurePolicy = DisclosurePolicy()
     readiness: tuple[Line, ...] = ()
     """The readiness scorecard's lines (daeval.study.readiness), computed once."""
@@ -122,7 +123,7 @@ def gather(workspace: Workspace, policy: DisclosurePolicy = DisclosurePolicy()) 
         json.loads(linkage_path.read_text(encoding="utf-8")) if linkage_path.exists() else None
     )
     sites = figures.sites() if figures else []
-    funnels: dict[str, Funnel] = {}
+    funnels: dict[str, Funnel | None] = {}
     if sites:
         try:
             funnels = observed_funnels(workspace.root, sites)
