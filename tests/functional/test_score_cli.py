@@ -113,3 +113,14 @@ def test_settings_change_the_missing_item_rule(tmp_path, daeval):
     assert plain.returncode == configured.returncode == 0
     assert _read(tmp_path / "a.csv")[0]["valid"] == "false"
     assert _read(tmp_path / "b.csv")[0]["score"] == "18"  # 14 x 9 / 7
+
+
+def test_ids_a_spreadsheet_would_run_are_written_as_text(tmp_path, daeval):
+    hostile = "=HYPERLINK(\"http://example.org\",\"x\")"
+    rows = answers("GAD7", {i: 2 for i in range(1, 8)}, hostile, "baseline")
+    rows += answers("GAD7", {i: 1 for i in range(1, 8)}, "+cmd|' /C calc'!A0", "baseline")
+    _write(tmp_path / "answers.csv", rows)
+    done = daeval("score", tmp_path / "answers.csv", "--out", tmp_path / "scores.csv")
+    assert done.returncode == 0, done.stderr
+    ids = {r["person_id"] for r in _read(tmp_path / "scores.csv")}
+    assert ids == {"'" + hostile, "'+cmd|' /C calc'!A0"}
