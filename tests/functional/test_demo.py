@@ -34,6 +34,8 @@ def test_demo_outputs_hold_no_small_counts_and_no_record_level_data(demo):
         rows = list(csv.DictReader(f))
     for row in rows:
         for column in ("numerator", "denominator"):
+            if column == "denominator" and row["measure"] == "referrals_per_month":
+                continue  # months, not people
             if row[column]:
                 count = int(row[column])
                 assert count > 7 and count % 5 == 0, row
@@ -80,6 +82,7 @@ def test_no_suppressed_cell_of_the_demo_can_be_recovered_by_subtraction(demo):
                 "km_csc_referral",
                 "time_to_first_referral",
                 "address_moves",
+                "referrals_per_month",  # its denominator counts months
             ), r
 
 

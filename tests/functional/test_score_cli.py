@@ -116,7 +116,7 @@ def test_settings_change_the_missing_item_rule(tmp_path, daeval):
 
 
 def test_ids_a_spreadsheet_would_run_are_written_as_text(tmp_path, daeval):
-    hostile = "=HYPERLINK(\"http://example.org\",\"x\")"
+    hostile = '=HYPERLINK("http://example.org","x")'
     rows = answers("GAD7", {i: 2 for i in range(1, 8)}, hostile, "baseline")
     rows += answers("GAD7", {i: 1 for i in range(1, 8)}, "+cmd|' /C calc'!A0", "baseline")
     _write(tmp_path / "answers.csv", rows)
