@@ -54,6 +54,9 @@ SIDES = ("daeval", "sql", "pandas")
 
 # --- (a) daeval ----------------------------------------------------------------------------------
 
+NOT_COMPARED = frozenset({"referrals_per_month", "recruitment_funnel"})
+"""Measures the SQL and pandas sides do not compute (a site's throughput, read by reports)."""
+
 
 def daeval_side(workspace: str, as_of: date) -> tuple[float, list[Row], dict]:
     """compute_measures, with the seconds each query ran (named by the measures whose rows it
@@ -115,6 +118,7 @@ def daeval_side(workspace: str, as_of: date) -> tuple[float, list[Row], dict]:
             r.ci_upper,
         )
         for r in run.rows
+        if r.measure not in NOT_COMPARED
     ]
     spent["no query running"] = seconds - sum(spent.values())
     return seconds, rows, dict(spent)

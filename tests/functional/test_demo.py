@@ -34,6 +34,8 @@ def test_demo_outputs_hold_no_small_counts_and_no_record_level_data(demo):
         rows = list(csv.DictReader(f))
     for row in rows:
         for column in ("numerator", "denominator"):
+            if column == "denominator" and row["measure"] == "referrals_per_month":
+                continue  # months, not people
             if row[column]:
                 count = int(row[column])
                 assert count > 7 and count % 5 == 0, row
@@ -80,6 +82,7 @@ def test_no_suppressed_cell_of_the_demo_can_be_recovered_by_subtraction(demo):
                 "km_csc_referral",
                 "time_to_first_referral",
                 "address_moves",
+                "referrals_per_month",  # its denominator counts months
             ), r
 
 
@@ -227,12 +230,11 @@ def test_the_demo_study_passes_its_check_and_its_readiness_sees_the_loaded_data(
         assert "no warehouse" not in data[site.intervention_id]
 
 
-def test_readiness_judges_recruitment_from_the_funnel_the_warehouse_shows(demo):
+def test_readiness_judges_recruitment_from_the_controlled_funnel(demo):
     import subprocess
     import sys
 
-    from daeval.design.site_funnel import site_funnel
-    from daeval.warehouse import Workspace
+    from daeval.report.figures import Figures
 
     study, _ = demo
     workspace = study / "study"
@@ -245,8 +247,15 @@ def test_readiness_judges_recruitment_from_the_funnel_the_warehouse_shows(demo):
     assert done.returncode == 0, done.stderr
     with out.open(newline="") as f:
         line = next(r for r in csv.DictReader(f) if r["aspect"] == "Recruitment")
-    funnel, _ = site_funnel(Workspace(workspace), "sat")
-    expected = funnel.mean_referrals * funnel.conversion
+    # From referrals_per_month and recruitment_funnel as disclosure control released them.
+    figures = Figures.of(workspace / "outputs")
+    assert figures is not None
+    per_month = figures.one("referrals_per_month", group_by="site_id", group="sat")
+    assert per_month is not None and per_month.value is not None
+    expected = per_month.value
+    for stage in figures.select("recruitment_funnel", "site_id", "sat"):
+        assert stage.numerator is not None and stage.denominator
+        expected *= stage.numerator / stage.denominator
     match = re.match(r"observed at sat: ([0-9.]+) a month reach the end", line["evidence"])
     assert match, line["evidence"]
     assert float(match.group(1)) == pytest.approx(expected, abs=0.05)

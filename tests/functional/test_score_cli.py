@@ -138,3 +138,14 @@ def test_score_without_the_optional_columns_gives_the_same_scores(tmp_path, daev
     }
     assert totals["bare_scores.csv"] == totals["full_scores.csv"]
     assert totals["bare_scores.csv"] == {("P2", "GAD7"): "14", ("P3", "PHQ9"): "9"}
+
+
+def test_ids_a_spreadsheet_would_run_are_written_as_text(tmp_path, daeval):
+    hostile = '=HYPERLINK("http://example.org","x")'
+    rows = answers("GAD7", {i: 2 for i in range(1, 8)}, hostile, "baseline")
+    rows += answers("GAD7", {i: 1 for i in range(1, 8)}, "+cmd|' /C calc'!A0", "baseline")
+    _write(tmp_path / "answers.csv", rows)
+    done = daeval("score", tmp_path / "answers.csv", "--out", tmp_path / "scores.csv")
+    assert done.returncode == 0, done.stderr
+    ids = {r["person_id"] for r in _read(tmp_path / "scores.csv")}
+    assert ids == {"'" + hostile, "'+cmd|' /C calc'!A0"}

@@ -178,3 +178,58 @@ def test_an_interval_is_released_only_with_its_value(people, shown):
         assert (out.value, out.ci_lower, out.ci_upper) == (-3.212, -5.011, -1.422)
     else:
         assert out.suppressed and (out.value, out.ci_lower, out.ci_upper) == (None, None, None)
+
+
+def _stage(category, n, d, group_by="all", group="all", measure="service_funnel"):
+    return MeasureRow(measure, group_by, group, category, date(2020, 1, 1), date(2020, 12, 31),
+                      n, d, n / d if d else None)  # fmt: skip
+
+
+def test_a_hidden_stage_is_hidden_as_the_next_stages_denominator_too():
+    # 45 accepted, 43 started (2 did not: a small complement), 20 completed of the 43.
+    rows = [_stage("accepted", 45, 60), _stage("started", 43, 45), _stage("completed", 20, 43)]
+    accepted, started, completed = suppress_small_counts(rows)
+    assert started.suppressed and started.denominator == 45
+    # The 43 would be given away as completed's denominator (43 → 45 ± 2), or by 20 / value.
+    assert completed.denominator is None and completed.value is None
+    assert completed.suppressed and completed.numerator is None
+    assert not accepted.suppressed
+
+
+def test_a_count_shared_by_two_measures_of_the_same_people_is_hidden_in_both():
+    started = _stage("started", 43, 45)
+    ended = _stage(None, 12, 43, measure="dropout_rate")  # the same 43 people
+    *_, dropout = suppress_small_counts([_stage("accepted", 45, 60), started, ended])
+    assert dropout.denominator is None and dropout.numerator is None
+
+
+def test_one_hidden_denominator_among_groups_takes_another_with_it():
+    # The groups' denominators add up to all's: a lone hidden one is all's less the others.
+    rows = [
+        row(30, 100),
+        row(0, 5, "la_code", "900"),
+        row(12, 40, "la_code", "901"),
+        row(18, 55, "la_code", "902"),
+    ]
+    out = suppress_small_counts(rows)
+    hidden = [r.group for r in out if r.denominator is None]
+    assert hidden == ["900", "901"]
+    assert out[0].denominator == 100
+
+
+def test_a_hidden_whole_takes_a_part_with_it():
+    # Eligible 50 of 52 referred at one site (2 ineligible): hidden. The other site's 30 of 40
+    # and all's 80 of 92 would give it as 80 - 30: so the other site goes too.
+    rows = [
+        _stage("eligible", 80, 92),
+        _stage("eligible", 50, 52, "site_id", "a"),
+        _stage("eligible", 30, 40, "site_id", "b"),
+    ]
+    out = suppress_small_counts(rows)
+    assert [r.suppressed for r in out] == [False, True, True]
+
+
+def test_two_groups_cannot_hide_one_alone():
+    rows = [row(40, 100), row(4, 10, "la_code", "900"), row(36, 90, "la_code", "901")]
+    out = suppress_small_counts(rows)
+    assert [r.suppressed for r in out] == [False, True, True]

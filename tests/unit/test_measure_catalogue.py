@@ -6,7 +6,7 @@ import pkgutil
 import daeval.metrics
 from daeval.metrics.catalogue import MEASURE_NAMES, SPECS
 
-NAME_CONSTANTS = ("MEASURE", "FUNNEL", "DROPOUT", "KM_MEASURE", "MEDIAN_MEASURE", "RELIABLE",
+NAME_CONSTANTS = ("MEASURE", "FUNNEL", "DROPOUT", "KM_MEASURE", "MEDIAN_MEASURE", "RELIABLE", "PER_MONTH",
                   "CLINICAL")  # fmt: skip
 
 

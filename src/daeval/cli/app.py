@@ -364,7 +364,7 @@ def _print_reports(files: object) -> None:
     if files.cross_site_pdf:
         out.print(f"Report (PDF): {files.cross_site_pdf.resolve()}", soft_wrap=True)
     for site, paths in files.sites.items():
-        out.print(f"Site report ({site}): {paths[0].resolve()}", soft_wrap=True)
+        out.print(f"Site report ({site}): {paths[0].resolve()}", soft_wrap=True, markup=False)
     out.print(f"Tables: {files.workbook.resolve()}", soft_wrap=True)
     if files.pdf_skipped:
         err.print(f"[yellow]{files.pdf_skipped}[/]")

@@ -26,7 +26,9 @@ from daeval.errors import MissingDataError
 from daeval.warehouse import Workspace
 
 
-def _stages(episodes: ir.Table, followed: ir.Table | None) -> list[tuple[str, ir.Value, ir.Value]]:
+def stage_conditions(
+    episodes: ir.Table, followed: ir.Table | None
+) -> list[tuple[str, ir.Value, ir.Value]]:
     """(stage, reached, outcome known), each among the episodes that reached the stage before."""
     e = episodes
     stages: list[tuple[str, ir.Value, ir.Value]] = [
@@ -75,7 +77,7 @@ def site_funnel(workspace: Workspace, site: str) -> tuple[Funnel, dict[str, tupl
             episodes = episodes.mutate(_followed=episodes._person.notnull()).drop("_person")
         flags = {}
         reached_so_far: ir.BooleanValue = ibis.literal(True)
-        for name, reached, known in _stages(episodes, followed):
+        for name, reached, known in stage_conditions(episodes, followed):
             flags[f"{name}_of"] = (reached_so_far & known).cast("int64").sum()
             reached_so_far = reached_so_far & reached.fill_null(False)
             flags[f"{name}_reached"] = (reached_so_far & known).cast("int64").sum()
@@ -89,7 +91,7 @@ def site_funnel(workspace: Workspace, site: str) -> tuple[Funnel, dict[str, tupl
         con.disconnect()
     stage_counts = {
         name: (int(counts[f"{name}_reached"]), int(counts[f"{name}_of"]))
-        for name, _, _ in _stages(episodes, followed)
+        for name, _, _ in stage_conditions(episodes, followed)
     }
     span = pd.period_range(
         pd.Timestamp(months.month.min()), pd.Timestamp(months.month.max()), freq="M"

@@ -23,6 +23,7 @@ from daeval.instruments.change import change_rules, classified, paired_scores
 from daeval.instruments.scoring import checked_answers, score_administrations
 from daeval.instruments.settings import InstrumentSettings
 from daeval.model.codes import RESPONDENT, TIMEPOINT_PATTERN
+from daeval.privacy.formula_text import neutralised
 
 REQUIRED = ("person_id", "instrument", "timepoint", "item", "value")
 OPTIONAL = ("response_id", "source", "administered_date", "respondent")
@@ -173,7 +174,9 @@ def _number(value: float) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A CSV people can open: dates as YYYY-MM-DD, true/false, numbers without trailing zeros."""
+    """A CSV people can open: dates as YYYY-MM-DD, true/false, numbers without trailing zeros,
+    text that a spreadsheet would run as a formula neutralised."""
+
     out = frame.copy()
     for column in out.columns:
         series = out[column]
@@ -185,5 +188,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
             out[column] = series.map(lambda v: str(v).lower())
         elif pd.api.types.is_float_dtype(series):
             out[column] = series.map(lambda v: "" if pd.isna(v) else f"{v:g}")
+        elif series.dtype == object:
+            # An id or answer could be a spreadsheet formula (daeval.privacy.formula_text).
+            out[column] = series.map(lambda v: neutralised(v) if isinstance(v, str) else v)
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)

@@ -39,6 +39,9 @@ from daeval.metrics.queries import Pending, Queries, measure_queries
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import flag_re_referrals, re_referral_rate
 from daeval.metrics.re_referral_factor import re_referral_by_factor
+from daeval.metrics.recruitment import FUNNEL as RECRUITMENT
+from daeval.metrics.recruitment import STAGES as RECRUITMENT_STAGES
+from daeval.metrics.recruitment import recruitment_rows
 from daeval.metrics.reliable_change import change_finish, change_query
 from daeval.metrics.repeat_notification import repeats
 from daeval.metrics.risk_trajectory import CLASSES, is_index, trajectories
@@ -52,6 +55,7 @@ from daeval.model import MEASURES_COLUMNS
 from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
 from daeval.privacy.disclosure_control import DisclosurePolicy, suppress_small_counts
+from daeval.privacy.formula_text import neutralised
 from daeval.study.comparison import Comparison, comparison_from
 from daeval.study.document import read_document
 from daeval.study.equality import subgroups_from
@@ -158,6 +162,7 @@ CATEGORY_ORDER = {
     "csc_outcome_within_window": OUTCOMES,
     "screening_funnel": SCREENING,
     "address_moves": MOVE_CATEGORIES,
+    RECRUITMENT: RECRUITMENT_STAGES,
 }
 """Categories that have an order of their own (funnel stages, trajectory classes, ...)."""
 
@@ -246,6 +251,8 @@ def compute_measures(
             episodes = con.table("service_episodes")
             pending.append(queries.frame(service_funnel(episodes, as_of, breakdown)))
             pending.append(queries.frame(dropout_rate(episodes, as_of, breakdown)))
+            responses = con.table("measure_responses") if "measure_responses" in loaded else None
+            pending.append(queries.frame(recruitment_rows(episodes, responses, as_of)))
             screening = read_screening(workspace.study_file)
             if screening is not None:
                 pending.append(_screening(con, queries, keyed, screening, as_of))
@@ -407,6 +414,8 @@ def _cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6f}".rstrip("0").rstrip(".") if value != 0 else "0"
+    if isinstance(value, str):
+        return neutralised(value)  # a site id or reason could be a spreadsheet formula
     return str(value)
 
 

@@ -86,9 +86,7 @@ def theory_of_change(inputs: Inputs, site: str | None) -> Section:
         toc = intervention.theory_of_change
         if toc is None or not toc.nodes or (site and intervention.id != wanted):
             continue
-        _, png = render_toc(
-            toc, intervention.name, inputs.workspace.outputs / "toc" / intervention.id
-        )
+        _, png = render_toc(toc, intervention.name, inputs.outputs / "toc" / intervention.id)
         kinds = ", ".join(
             f"{sum(1 for n in toc.nodes if n.type == kind)} {LABELS[kind].lower()}"
             for kind in LABELS if any(n.type == kind for n in toc.nodes)

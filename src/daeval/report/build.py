@@ -8,8 +8,11 @@ record-level row or pseudonym is read into a report. Each output states how it w
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -129,7 +132,9 @@ def _readiness_lines(inputs: Inputs, site: str) -> list:
 def site_summary(inputs: Inputs, site: str) -> Section:
     """The site report's opening section: its headline figures."""
     lines = glance(inputs, site)
-    table = Table(f"summary_{site}", f"{site}: at a glance", ("Figure", "Value"), tuple(lines))
+    table = Table(
+        f"summary_{inputs.key(site)}", f"{site}: at a glance", ("Figure", "Value"), tuple(lines)
+    )
     return Section("summary", "At a glance", (table,) if lines else (),
                    None if lines else "No figures for this site yet.")  # fmt: skip
 
@@ -148,6 +153,13 @@ def _summary(inputs: Inputs, site: str, origin: Provenance) -> dict:
     }
 
 
+BUILDING = ".report-"
+"""Prefix of the folder inside the workspace where a report is built before it is moved into
+``outputs/``."""
+EARLIER = "earlier-"
+"""Prefix, in that folder, of the earlier outputs being replaced."""
+
+
 def build_reports(
     workspace: Workspace,
     key_fingerprint: str | None = None,
@@ -155,16 +167,71 @@ def build_reports(
     policy: DisclosurePolicy = DisclosurePolicy(),
     progress: Callable[[str], None] = lambda _: None,
 ) -> ReportFiles:
-    """Write every report of ``workspace`` and return their paths."""
+    """Write every report of ``workspace`` and return their paths. Everything is written into
+    a folder of its own inside the workspace first, and moved into ``outputs/`` only when all of
+    it has been written, so that a failure leaves the outputs as they were."""
+    workspace.outputs.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=BUILDING, dir=workspace.root))
+    try:
+        files = _build(workspace, building, key_fingerprint, pdf, policy, progress)
+        return _move_into_place(files, building, workspace.outputs)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+
+
+def _move_into_place(files: ReportFiles, building: Path, outputs: Path) -> ReportFiles:
+    """Move what was built into ``outputs/``, each file and folder (site reports, diagrams)
+    replacing the earlier one whole, so that no page of an earlier report is left behind; if a
+    move fails, the earlier ones are put back. Returns the paths where the files now are."""
+    built = sorted(building.iterdir())
+    aside: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
+    try:
+        for path in built:
+            target = outputs / path.name
+            if target.exists() or target.is_symlink():
+                old = building / f"{EARLIER}{path.name}"
+                target.rename(old)
+                aside.append((old, target))
+        for path in built:
+            os.replace(path, outputs / path.name)
+            placed.append(outputs / path.name)
+    except BaseException:
+        for target in placed:
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        for old, target in aside:
+            old.rename(target)
+        raise
+
+    def moved(path: Path) -> Path:
+        return outputs / path.relative_to(building)
+
+    return ReportFiles(
+        moved(files.cross_site),
+        moved(files.cross_site_pdf) if files.cross_site_pdf else None,
+        moved(files.workbook),
+        {site: [moved(p) for p in paths] for site, paths in files.sites.items()},
+        files.pdf_skipped,
+    )
+
+
+def _build(
+    workspace: Workspace,
+    outputs: Path,
+    key_fingerprint: str | None,
+    pdf: bool,
+    policy: DisclosurePolicy,
+    progress: Callable[[str], None],
+) -> ReportFiles:
+    """Write every report of ``workspace`` into the folder ``outputs``."""
     from daeval.report.workbook import write_workbook
 
-    inputs = gather(workspace, policy)
+    inputs = replace(gather(workspace, policy), out=outputs)
     env = _environment()
     page = env.get_template("report.html.j2")
     summary_page = env.get_template("summary.html.j2")
     origin = provenance(inputs, key_fingerprint)
     title = inputs.study.study.title if inputs.study and inputs.study.study else "Study report"
-    outputs = workspace.outputs
     (outputs / SITES).mkdir(parents=True, exist_ok=True)
 
     write_pdf = _pdf_writer() if pdf else None
@@ -189,15 +256,16 @@ def build_reports(
     if pdf and write_pdf is None:
         files.pdf_skipped = PDF_MISSING
     sites = inputs.figures.sites() if inputs.figures else []
+    names = inputs.site_keys
     for site in sites:
-        progress(f"site report {site}")
+        progress(f"site report {names[site]}")
         site_sections = [site_summary(inputs, site), *build_sections(inputs, site)]
         tables += [t for s in site_sections for t in s.tables]
-        paths = write(outputs / SITES / f"{site}.html", page.render(
+        paths = write(outputs / SITES / f"{names[site]}.html", page.render(
             title=f"{title}: {site}", kicker=f"Site report: {site}", lede=_lede(inputs, site),
             headline=None, sections=site_sections, provenance=origin, not_for_release=not released,
         ))  # fmt: skip
-        paths += write(outputs / SITES / f"{site}-summary.html", summary_page.render(
+        paths += write(outputs / SITES / f"{names[site]}-summary.html", summary_page.render(
             title=f"{title}: {site}", lede=_lede(inputs, site), provenance=origin,
             not_for_release=not released, **_summary(inputs, site, origin),
         ))  # fmt: skip

@@ -26,6 +26,7 @@ from daeval.report.blocks import (
 from daeval.report.figures import by_category
 from daeval.report.inputs import Inputs
 from daeval.report.tables import Table
+from daeval.study.readiness import SUPPRESSED_FUNNEL, released
 
 FUNNEL = ("referred", "eligible", "contacted", "accepted", "started", "completed")
 CHANGE = ("reliably_improved", "unchanged", "reliably_deteriorated")
@@ -43,9 +44,9 @@ def feasibility(inputs: Inputs, site: str | None) -> Section:
                        "(service_episodes), so there is no funnel.")  # fmt: skip
     counts = [(label(s), stages[s].numerator if s in stages else None) for s in FUNNEL]
     blocks: list[Block] = [
-        charts.funnel_chart(f"funnel-{site or 'all'}", "Service funnel", counts),
+        charts.funnel_chart(f"funnel-{inputs.key(site)}", "Service funnel", counts),
         Table(
-            f"funnel_{site or 'all'}",
+            f"funnel_{inputs.key(site)}",
             "Service funnel" + (f": {site}" if site else ": all sites"),
             ("Stage", "People", "Share of the stage before"),
             rows=tuple((label(s), n(r.numerator), frac(r.value)) for s, r in stages.items()),
@@ -70,10 +71,14 @@ def feasibility(inputs: Inputs, site: str | None) -> Section:
             blocks.append(Text(f"Drop-out: {percent(row.value)} of {count(row.denominator)} "
                                "episodes that started and ended did not complete."))  # fmt: skip
     funnel = inputs.funnels.get(site) if site else None
-    if funnel is not None:
+    if site in inputs.funnels and funnel is None:
+        blocks.append(Text(f"Observed recruitment: {SUPPRESSED_FUNNEL}, so it is not shown "
+                           "or projected."))  # fmt: skip
+    elif funnel is not None:
         blocks.append(Text(
             f"Observed recruitment: {funnel.mean_referrals:.1f} referrals a month, of which "
-            f"{percent(funnel.conversion)} pass every stage to follow-up."))  # fmt: skip
+            f"{percent(funnel.conversion)} pass every stage to follow-up (referrals_per_month, "
+            "recruitment_funnel)."))  # fmt: skip
         projection = _projection(inputs, site, funnel) if site else None
         if projection is not None:
             blocks.append(projection)
@@ -100,7 +105,7 @@ def _projection(inputs: Inputs, site: str, funnel: Funnel) -> Block | None:
     points = [(m + 1, float(curve[m][1]), float(curve[m][0]), float(curve[m][2]))
               for m in range(min(last + 6, len(curve)))]  # fmt: skip
     return curves.projection_chart(
-        f"projection-{site}", f"Recruitment towards {result.total_needed} participants "
+        f"projection-{inputs.key(site)}", f"Recruitment towards {result.total_needed} participants "
         f"(effect size {design.effect_size:g} SD)", points, float(result.total_needed))  # fmt: skip
 
 
@@ -135,7 +140,7 @@ def outcome_table(inputs: Inputs, site: str | None) -> Table | None:
               ("reliably_improved", "unchanged", "reliably_deteriorated", "clinical_recovered")),
         ))  # fmt: skip
     return Table(
-        f"outcomes_{site or 'all'}",
+        f"outcomes_{inputs.key(site)}",
         "Change from baseline to end, by instrument" + (f": {site}" if site else ": all sites"),
         ("Instrument", "People", "Mean change (95% CI)", "Effect size (95% CI)",
          "Reliably improved", "Unchanged", "Reliably deteriorated", "Recovered"),
@@ -168,13 +173,13 @@ def promise(inputs: Inputs, site: str | None) -> Section:
         ]
         if effects:
             blocks.append(charts.bar_chart(
-                f"effect-{site or 'all'}", "Standardised change from baseline to end, by "
+                f"effect-{inputs.key(site)}", "Standardised change from baseline to end, by "
                 "instrument", effects, "effect size (SD of the baseline scores)",
                 percent=False))  # fmt: skip
         blocks += _band_charts(inputs, site, groups)
         if groups:
             blocks.append(charts.category_bars(
-                f"change-{site or 'all'}", "Reliable change by instrument", groups,
+                f"change-{inputs.key(site)}", "Reliable change by instrument", groups,
                 list(CHANGE), "Share of people"))  # fmt: skip
         blocks.append(table)
     else:
@@ -221,7 +226,7 @@ def _band_charts(
         if all(v is None for v in shares.values()) or total_range(settings.library[code]) is None:
             continue
         with_recovery = {**shares, "recovered": clinical[code]} if code in clinical else shares
-        out.append(change_band_chart(f"band-{code}-{site or 'all'}", settings.library[code],
+        out.append(change_band_chart(f"band-{code}-{inputs.key(site)}", settings.library[code],
                                      rule.threshold, rule.cutoff, with_recovery))  # fmt: skip
     return out
 
@@ -269,7 +274,7 @@ def acceptability(inputs: Inputs, site: str | None) -> Section:
         return Section("acceptability", title, missing="No acceptability findings are recorded "
                        "in study.yaml (interventions[].readiness.acceptability).")  # fmt: skip
     return Section("acceptability", title, (Table(
-        f"acceptability_{site or 'all'}", "Acceptability findings",
+        f"acceptability_{inputs.key(site)}", "Acceptability findings",
         ("Intervention", "Stakeholder", "Rating", "Finding", "Source"), tuple(rows),
         note="As recorded in study.yaml; the study file marks findings that are illustrative.",
     ),))  # fmt: skip
@@ -291,7 +296,7 @@ def readiness(inputs: Inputs, site: str | None) -> Section:
         return Section("readiness", title, missing="No intervention under study in study.yaml.")
     verdicts = overall(lines)
     blocks: list[Block] = [Table(
-        f"readiness_{site or 'all'}", "Readiness scorecard",
+        f"readiness_{inputs.key(site)}", "Readiness scorecard",
         ("Intervention", "Aspect", "Rating", "Evidence"),
         tuple((line.intervention, line.aspect, line.rating, line.evidence) for line in lines),
         note="Overall: " + "; ".join(f"{k} {v}" for k, v in verdicts.items()) + ". Rules: "
@@ -307,13 +312,13 @@ def _design_table(inputs: Inputs, site: str | None) -> Table | None:
     """Which design fits the sites' observed throughput (``daeval design fit``)."""
     from daeval.design.fit import Throughput, compare
 
-    funnels = {k: v for k, v in inputs.funnels.items() if site in (None, k)}
+    funnels = released(inputs.funnels)
     if not funnels or site is not None:
         return None
     per_site = sum(f.mean_referrals * f.conversion for f in funnels.values()) / len(funnels)
     if per_site <= 0:
         return None
-    rows = compare(Throughput(per_site, len(funnels), 5, 0.05), 18, 0.3)
+    rows = compare(Throughput(per_site, len(inputs.funnels), 5, 0.05), 18, 0.3)
     return Table(
         "design_comparison", "Which design fits: 18 months of recruitment at every site",
         ("Design", "Clusters", "Participants", "MDES", "Months to MDES 0.3"),
@@ -322,5 +327,6 @@ def _design_table(inputs: Inputs, site: str | None) -> Table | None:
                "more than 120" if r["months_to_target"] is None else r["months_to_target"])
               for r in rows),
         note=f"{per_site:.2f} analysable participants a month per site (the mean of the sites' "
-        "observed funnels); 5 practitioners a site; ICC 0.05 (daeval design fit).",
+        "observed funnels disclosure control released); 5 practitioners a site; ICC 0.05 "
+        "(daeval design fit).",
     )  # fmt: skip

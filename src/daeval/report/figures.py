@@ -14,6 +14,7 @@ from typing import Any
 
 from daeval.metrics.measures_table import MEASURES_CSV, MEASURES_META
 from daeval.model.measure_row import MeasureRow
+from daeval.privacy.formula_text import restored
 
 
 def _int(text: str) -> int | None:
@@ -29,14 +30,15 @@ def _date(text: str) -> date | None:
 
 
 def read_rows(path: Path) -> list[MeasureRow]:
-    """The rows of a tidy measures table written by ``daeval measures``."""
+    """The rows of a tidy measures table written by ``daeval measures`` (text cells as they were
+    before being neutralised against spreadsheet formulas)."""
     with path.open(newline="", encoding="utf-8") as handle:
         return [
             MeasureRow(
                 measure=r["measure"],
                 group_by=r["group_by"],
-                group=r["group"],
-                category=r["category"] or None,
+                group=restored(r["group"]),
+                category=restored(r["category"]) or None,
                 period_start=_date(r["period_start"]),
                 period_end=_date(r["period_end"]),
                 numerator=_int(r["numerator"]),

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from daeval.design.recruitment import Funnel
 from daeval.errors import DaevalError
 from daeval.privacy.disclosure_control import DisclosurePolicy, controlled_count
 from daeval.report.figures import Figures
+from daeval.report.names import site_file_names
 from daeval.study.readiness import Line, Loaded, loaded_from, observed_funnels, scorecard
 from daeval.study.schema import StudyFile
 from daeval.warehouse import Workspace
@@ -37,10 +39,24 @@ class Inputs:
     loads: tuple[FileLoad, ...] = ()
     quarantine: tuple[tuple[str, str, int | None], ...] = ()  # (table, rule, rows)
     linkage: dict[str, Any] | None = None
-    funnels: dict[str, Funnel] = field(default_factory=dict)
+    funnels: dict[str, Funnel | None] = field(default_factory=dict)
+    """Each site's observed funnel as the controlled measures show it (None: suppressed)."""
     policy: DisclosurePolicy = DisclosurePolicy()
     readiness: tuple[Line, ...] = ()
     """The readiness scorecard's lines (daeval.study.readiness), computed once."""
+    out: Path | None = None
+    """Where the report is being written (the workspace's outputs/ unless given)."""
+
+    site_keys: dict[str, str] = field(default_factory=dict)
+    """Each site's name in file names and keys (daeval.report.names)."""
+
+    @property
+    def outputs(self) -> Path:
+        return self.out or self.workspace.outputs
+
+    def key(self, site: str | None) -> str:
+        """The site's name in chart and table keys; ``all`` for the cross-site report."""
+        return "all" if site is None else self.site_keys.get(site) or site_file_names([site])[site]
 
     def site_intervention(self, site: str) -> str | None:
         """The id of the (non-comparator) intervention delivered at ``site``."""
@@ -107,7 +123,7 @@ def gather(workspace: Workspace, policy: DisclosurePolicy = DisclosurePolicy()) 
         json.loads(linkage_path.read_text(encoding="utf-8")) if linkage_path.exists() else None
     )
     sites = figures.sites() if figures else []
-    funnels: dict[str, Funnel] = {}
+    funnels: dict[str, Funnel | None] = {}
     if sites:
         try:
             funnels = observed_funnels(workspace.root, sites)
@@ -116,5 +132,5 @@ def gather(workspace: Workspace, policy: DisclosurePolicy = DisclosurePolicy()) 
     lines = tuple(scorecard(study, loaded, workspace.root)) if study is not None else ()
     return Inputs(
         workspace, figures, study, problem, digest, loaded, loads, quarantine, linkage,
-        funnels, policy, lines,
+        funnels, policy, lines, site_keys=site_file_names(sites),
     )  # fmt: skip

@@ -7,7 +7,8 @@ frozen, and the data from row 5.
 
 Cells keep their types: numbers are numbers (shares in ``percent_columns`` shown as ``0.0%``),
 text is text and None is an empty cell. Text is always stored as text, never as a formula, even
-when it starts with ``=``, ``+``, ``-`` or ``@`` (Excel formula injection); such cells are also
+when it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (Excel formula
+injection: daeval.privacy.formula_text); such cells are also
 marked with Excel's quote prefix, so editing one in Excel keeps it text.
 
 Deterministic: openpyxl stamps the time of saving in ``docProps/core.xml`` and Python's zipfile
@@ -34,6 +35,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from daeval.privacy.formula_text import is_formula_like
 from daeval.report.tables import Cell, Table
 
 STAMP = datetime(2000, 1, 1)
@@ -48,7 +50,6 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEET_NAMES = {"history"}  # Excel keeps "History" for itself
-_FORMULA_LIKE = ("=", "+", "-", "@")
 _BOLD = Font(bold=True)
 
 
@@ -78,7 +79,7 @@ def _put(sheet: Worksheet, row: int, column: int, value: Cell, where: str) -> Sh
     if isinstance(value, str):
         cell.value = value
         cell.data_type = "s"  # openpyxl takes "=..." for a formula otherwise
-        if value.startswith(_FORMULA_LIKE):
+        if is_formula_like(value):
             cell.quotePrefix = True
         return cell
     if isinstance(value, bool) or not isinstance(value, int | float):

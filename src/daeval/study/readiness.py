@@ -10,8 +10,10 @@ Each line rests on evidence the study file records or daeval computes:
 - **Data availability** (evaluable in practice): each outcome's data source, its status, and
   whether its rows actually loaded into the warehouse.
 - **Recruitment**: months to recruit the sample the design needs: ⌈N / participants a month⌉,
-  from the funnel the warehouse shows at the intervention's sites (``design.site_funnel``), else
-  from the referrals per month and shares eligible, consenting and retained the study records.
+  from the funnel the controlled measures show at the intervention's sites
+  (``referrals_per_month`` and ``recruitment_funnel``: ``daeval.metrics.recruitment``), else
+  from the referrals per month and shares eligible, consenting and retained the study records;
+  not judged when disclosure control suppressed a site's funnel.
 - **Evaluation design**: the minimum detectable effect of the sample within reach
   (``design.power``), against the smallest effect worth detecting, and whether randomisation is
   acceptable to stakeholders.
@@ -215,32 +217,56 @@ def needed_participants(design: EvaluationDesign) -> int:
     return units
 
 
-def observed_funnels(workspace_root: Path, sites: list[str]) -> dict[str, Funnel]:
-    """Each site's referrals and funnel as the warehouse's service episodes show them (sites
-    without episodes, or a workspace without them, are left out)."""
-    from daeval.design.site_funnel import site_funnel
-    from daeval.errors import DaevalError
-    from daeval.warehouse import Workspace
+SUPPRESSED_FUNNEL = (
+    "suppressed by disclosure control (a count of 7 or fewer, or one that would reveal one)"
+)
 
-    found: dict[str, Funnel] = {}
-    if not (workspace_root / "warehouse.duckdb").exists():
-        return found
+
+def observed_funnels(workspace_root: Path, sites: list[str]) -> dict[str, Funnel | None]:
+    """Each site's referrals a month and recruitment funnel as the controlled measures table
+    shows them (``referrals_per_month`` and ``recruitment_funnel`` in outputs/measures.csv,
+    written by ``daeval measures``), never the warehouse's exact counts: None for a site whose
+    figures disclosure control suppressed; sites without figures are left out."""
+    from daeval.design.recruitment import Stage
+    from daeval.report.figures import Figures
+
+    figures = Figures.of(workspace_root / "outputs")
+    if figures is None:
+        return {}
+    found: dict[str, Funnel | None] = {}
     for site in sites:
-        try:
-            found[site] = site_funnel(Workspace(workspace_root), site)[0]
-        except DaevalError:
+        per_month = figures.one("referrals_per_month", group_by="site_id", group=site)
+        if per_month is None:
             continue
+        stages = figures.select("recruitment_funnel", "site_id", site)
+        if not per_month.value or any(s.numerator is None or not s.denominator for s in stages):
+            found[site] = None
+            continue
+        found[site] = Funnel(
+            referrals_per_month=per_month.value,
+            stages=tuple(Stage(s.category or "", s.numerator, s.denominator) for s in stages),
+        )
     return found
 
 
+def released(observed: Mapping[str, Funnel | None] | None) -> dict[str, Funnel]:
+    """The funnels disclosure control released."""
+    return {site: f for site, f in (observed or {}).items() if f is not None}
+
+
+def _suppressed(observed: Mapping[str, Funnel | None] | None) -> list[str]:
+    return [site for site, f in (observed or {}).items() if f is None]
+
+
 def monthly_yield(
-    intervention: Intervention, observed: Mapping[str, Funnel] | None = None
+    intervention: Intervention, observed: Mapping[str, Funnel | None] | None = None
 ) -> tuple[float, str] | None:
     """Participants a month who would reach the end of the funnel, and where the figure comes
     from: the funnels the warehouse shows at the intervention's sites, else the study file's."""
     from daeval.design.recruitment import Stage
 
     stated = intervention.readiness.recruitment if intervention.readiness else None
+    observed = released(observed)
     if observed:
         per_month = sum(f.mean_referrals * f.conversion for f in observed.values())
         stages = " → ".join(s.name for s in next(iter(observed.values())).stages)
@@ -263,9 +289,16 @@ def monthly_yield(
 
 
 def recruitment_line(
-    intervention: Intervention, observed: Mapping[str, Funnel] | None = None
+    intervention: Intervention, observed: Mapping[str, Funnel | None] | None = None
 ) -> tuple[Rating, str]:
-    """Months to recruit the sample the design needs: ⌈N / participants a month⌉."""
+    """Months to recruit the sample the design needs: ⌈N / participants a month⌉; not judged
+    when disclosure control suppressed a site's observed funnel."""
+    hidden = _suppressed(observed)
+    if hidden:
+        return "amber", (
+            f"observed at {', '.join(hidden)}: {SUPPRESSED_FUNNEL}, so months to recruit are "
+            "not shown"
+        )
     evidence = intervention.readiness
     stated = evidence.recruitment if evidence else None
     design = evidence.design if evidence else None
@@ -291,7 +324,7 @@ def recruitment_line(
 
 
 def design_line(
-    intervention: Intervention, observed: Mapping[str, Funnel] | None = None
+    intervention: Intervention, observed: Mapping[str, Funnel | None] | None = None
 ) -> tuple[Rating, str]:
     from daeval.design.power import mdes
 
@@ -300,7 +333,7 @@ def design_line(
         return "red", "no evaluation design considered yet"
     design = evidence.design
     r = evidence.recruitment
-    found = monthly_yield(intervention, observed)
+    found = None if _suppressed(observed) else monthly_yield(intervention, observed)
     per_month = found[0] if found else None
     reachable = _reachable_sample(design, per_month, r.months_available if r else None)
     randomisation = design.randomisation.replace("_", " ")
@@ -309,7 +342,10 @@ def design_line(
     if design.alternatives:
         text += f"; alternatives: {', '.join(design.alternatives)}"
     rating: Rating = "green"
-    if reachable is None:
+    if reachable is None and _suppressed(observed):
+        text += f"; sample within reach not shown: the observed funnel is {SUPPRESSED_FUNNEL}"
+        rating = "amber"
+    elif reachable is None:
         text += "; sample within reach unknown"
         rating = "amber"
     else:
@@ -348,7 +384,7 @@ def scorecard(
     study: StudyFile, loaded: Loaded | None, workspace_root: Path | None = None
 ) -> list[Line]:
     """The readiness lines of every intervention under study (comparators excluded); with a
-    workspace, recruitment is judged from the funnels its warehouse shows."""
+    workspace, recruitment is judged from the funnels its controlled measures show."""
     lines: list[Line] = []
     for intervention in study.interventions:
         if intervention.comparator:
