@@ -99,7 +99,7 @@ EXPECTED = [
         "2",
         "7",
         3,
-        "value 7 of gad7_2 is not one of its choices (0, 1, 2, 3)",
+        "the value of gad7_2 is not one of its choices (0, 1, 2, 3)",
     ),
     _row(
         "102/screening_arm_1/PHQ9/1",
@@ -110,7 +110,7 @@ EXPECTED = [
         "1",
         "3",
         4,
-        "event screening_arm_1 is not mapped to a timepoint",
+        "the row's event is not mapped to a timepoint",
         person="102",
     ),
     _row(
@@ -122,7 +122,7 @@ EXPECTED = [
         "2",
         "3",
         4,
-        "event screening_arm_1 is not mapped to a timepoint",
+        "the row's event is not mapped to a timepoint",
         person="102",
     ),
 ]
@@ -227,7 +227,7 @@ def test_a_project_without_events_uses_the_mappings_timepoint(tmp_path):
     assert [r["_problem"] for r in rows] == [
         None,
         None,
-        "value 9 of phq9_2 is not one of its choices (0, 1, 2, 3)",
+        "the value of phq9_2 is not one of its choices (0, 1, 2, 3)",
     ]
 
 
