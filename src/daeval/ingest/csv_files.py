@@ -3,6 +3,8 @@
 The header is read by Python (so a UTF-8 byte-order mark, quoted names and repeated names are
 handled exactly); the rows by DuckDB, with room for rows longer than the header and padding for
 shorter ones, so a ragged row becomes a row with a problem instead of spoiling the whole file.
+A quote that does not close where it should, so that one value swallows the rows after it,
+refuses the file. DuckDB's error text, which quotes the line it failed on, is never shown.
 """
 
 from __future__ import annotations

@@ -372,3 +372,20 @@ def test_a_bad_mapping_is_refused(change, message):
 def test_a_mapping_needs_a_source_and_instruments():
     with pytest.raises(RedcapMappingError, match="source and instruments are required"):
         RedcapMapping.from_dict({"source": "service:fbs"})
+
+
+def test_a_quote_that_swallows_the_rows_after_it_is_refused(tmp_path):
+    records = _write(
+        tmp_path / "records.csv",
+        'record_id,phq9_1,phq9_2\n1,"0,1\n2,1,1\n3,0,0\n',
+    )
+    dictionary = _write(tmp_path / "dictionary.csv", DICTIONARY)
+    mapping = RedcapMapping.from_dict(
+        {
+            "source": "s",
+            "timepoint": "mid",
+            "instruments": {"PHQ9": {"prefix": "phq9_", "items": 2}},
+        }
+    )
+    with pytest.raises(UnusableFileError, match=r"^records.csv: row 1 opens a quoted value"):
+        read_redcap(records, dictionary, mapping)
