@@ -296,7 +296,7 @@ def test_an_unusable_file_is_refused_and_the_others_still_load(folder, tmp_path)
     assert [r.table for r in report.loads] == ["people"]
 
 
-def test_unknown_columns_are_kept_beside_the_table_and_reported(folder, tmp_path):
+def test_unknown_columns_are_dropped_at_the_door_and_named(folder, tmp_path):
     write_table(
         folder,
         "csc_referrals",
@@ -308,11 +308,13 @@ def test_unknown_columns_are_kept_beside_the_table_and_reported(folder, tmp_path
     ws = Workspace(tmp_path / "ws")
     report = ingest(folder, ws)
     load = next(r for r in report.loads if r.table == "csc_referrals")
-    assert load.extra_columns == ("team",)
+    assert load.extra_columns == ()
+    assert load.dropped_columns == (("team", "not in the data contract"),)
     con = duckdb.connect(str(ws.warehouse_path), read_only=True)
-    assert con.sql("SELECT _line, columns['team'] FROM extra__csc_referrals").fetchall() == [
-        (1, "North")
-    ]
+    assert con.sql("SELECT count(*) FROM extra__csc_referrals").fetchall() == [(0,)]
+    assert con.sql(
+        "SELECT extra_columns, dropped_columns FROM loads WHERE table_name = 'csc_referrals'"
+    ).fetchall() == [(None, "team")]
 
 
 def test_the_same_files_twice_give_the_same_warehouse(folder, tmp_path):

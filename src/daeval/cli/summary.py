@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from daeval.ingest.inputs import IngestReport
+from daeval.ingest.inputs import FileLoad, IngestReport
+from daeval.ingest.staging import NOT_IN_CONTRACT
 from daeval.link.quality import WEIGHT_BIN
 
 if TYPE_CHECKING:  # linkage's module brings Splink and pandas, which ingest does not need
@@ -43,15 +44,38 @@ def print_ingest_summary(console: Console, report: IngestReport) -> None:
             "warehouse table `quarantine`."
         )
     for load in report.loads:
+        _print_dropped(console, load)
         if load.extra_columns:
             console.print(
-                f"{load.file_name}: columns not in the model kept in extra__{load.table}: "
-                f"{', '.join(load.extra_columns)}"
+                f"{load.file_name}: columns outside the contract kept by study.yaml in "
+                f"extra__{load.table}: {', '.join(load.extra_columns)}",
+                markup=False,
+                highlight=False,
             )
     for note in report.unchecked_references:
         console.print(f"Not checked: {note}")
     if report.ignored_files:
         console.print(f"Not input files, ignored: {', '.join(report.ignored_files)}")
+
+
+def _print_dropped(console: Console, load: FileLoad) -> None:
+    """Name, loudly, each column of a file dropped at the door and why."""
+    by_reason: dict[str, list[str]] = {}
+    for name, why in load.dropped_columns:
+        by_reason.setdefault(why, []).append(name)
+    for why, names in by_reason.items():
+        console.print("[bold yellow]dropped[/] ", end="")
+        console.print(
+            f"{load.file_name}: {len(names)} column(s) not loaded ({why}): {', '.join(names)}",
+            markup=False,
+            highlight=False,
+        )
+    if any(why == NOT_IN_CONTRACT for _, why in load.dropped_columns):
+        console.print(
+            "  To load such a column, map it in study.yaml data_sources: to a contract column "
+            "(columns:), or keep: it with the reason; identifiers are never kept in clear.",
+            highlight=False,
+        )
 
 
 def print_link_summary(console: Console, report: LinkReport) -> None:

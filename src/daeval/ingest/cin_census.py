@@ -190,13 +190,14 @@ def read_cin_census(path: Path) -> list[StagedTable]:
         raise UnusableFileError(
             f"{name}: line {line}: not well-formed XML ({ErrorString(exc.code)})"
         ) from None
-    except (LookupError, ValueError) as exc:
+    except (LookupError, ValueError):
         # Raised by pyexpat for an XML declaration naming an encoding it cannot use; that comes
         # before any element, so after one it is a fault in this reader, not in the file.
         if target.seen_element:
             raise
         raise UnusableFileError(
-            f"{name}: line {expat.CurrentLineNumber}: character encoding not supported ({exc})"
+            f"{name}: line {expat.CurrentLineNumber}: the character encoding its XML "
+            "declaration names is not supported; save the file as UTF-8"
         ) from None
     except _Refused as exc:
         raise UnusableFileError(

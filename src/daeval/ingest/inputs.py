@@ -21,6 +21,9 @@ class FileLoad:
     rows_loaded: int
     rows_quarantined: int
     extra_columns: tuple[str, ...] = ()
+    """Columns outside the contract the study file keeps (in ``extra__<table>``)."""
+    dropped_columns: tuple[tuple[str, str], ...] = ()
+    """Columns dropped at the door: (name, why)."""
 
 
 @dataclass(frozen=True)

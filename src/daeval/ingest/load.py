@@ -25,6 +25,7 @@ from daeval.ingest.inputs import (
     RefusedFile,
     find_inputs,
 )
+from daeval.ingest.kept_columns import known_columns, without_identifiers
 from daeval.ingest.linkage_features import (
     STAGING_FILE,
     addresses_select,
@@ -107,21 +108,25 @@ def _stage_input(con: duckdb.DuckDBPyConnection, item: Input, counter: list[int]
         from daeval.ingest.redcap import read_redcap
 
         staged = read_redcap(path, path.parent / source.dictionary, source.mapping)
-        return [stage_arrow(con, staged, next_name())]
+        return [stage_arrow(con, staged, next_name(), known_columns(staged.table, source))]
     if item.table is None:
         from daeval.ingest.cin_census import read_cin_census
 
-        return [stage_arrow(con, staged, next_name()) for staged in read_cin_census(path)]
+        return [
+            stage_arrow(con, staged, next_name(), known_columns(staged.table, None))
+            for staged in read_cin_census(path)
+        ]
+    known = known_columns(item.table, source)
     if path.suffix.lower() == ".xlsx":
         from daeval.ingest.xlsx import read_xlsx
 
         sheet = source.sheet if source else None
-        stage = stage_arrow(con, read_xlsx(path, item.table, sheet), next_name())
+        stage = stage_arrow(con, read_xlsx(path, item.table, sheet), next_name(), known)
     else:
-        stage = stage_file(con, path, item.table, next_name())
+        stage = stage_file(con, path, item.table, next_name(), known)
     if source is not None:
         columns = apply_mapping(con, f"{stage.name}_raw", list(stage.columns), source)
-        stage = replace(stage, columns=tuple(columns))
+        stage = without_identifiers(con, replace(stage, columns=tuple(columns)))
     return [stage]
 
 
@@ -321,12 +326,15 @@ class _Run:
         self._quarantine(stage, table, load_id)
         extra = tuple(c for c in stage.columns if c not in table.column_names)
         self._keep_extra(stage, table, extra, good)
+        dropped = ",".join(name for name, _ in stage.dropped) or None
         self.con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO loads (load_id, table_name, file_name, file_sha256, rows_read, "
+            "rows_loaded, rows_quarantined, extra_columns, dropped_columns) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, table.name, stage.origin, _sha256(path), read, read - bad, bad,
-             ",".join(extra) or None],
+             ",".join(extra) or None, dropped],
         )  # fmt: skip
-        return FileLoad(table.name, stage.origin, read, read - bad, bad, extra)
+        return FileLoad(table.name, stage.origin, read, read - bad, bad, extra, stage.dropped)
 
     def _quarantine(self, stage: Stage, table: Table, load_id: int) -> None:
         withheld = [c for c in {*table.column_names, *stage.columns} if _withheld(table, c)]
@@ -350,7 +358,8 @@ class _Run:
         )
         self.con.execute(f"DELETE FROM {side} WHERE file_name = ?", [stage.origin])
         if extra:
-            # Columns the model does not know are kept beside the table, never silently dropped.
+            # Columns outside the model that the study file keeps (never an identifier's) sit
+            # beside the table; the others were dropped at the door.
             keys = ", ".join(literal(c) for c in extra)
             vals = ", ".join(quote(c) for c in extra)
             self.con.execute(

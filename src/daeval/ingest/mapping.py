@@ -15,6 +15,8 @@ They are declared in the workspace's ``study.yaml`` under ``data_sources``::
           decision: {NFA - no further action: nfa, Step down to EH: early_help}
         date_format: "%d/%m/%Y"             # every date column; or "excel" for serial numbers
         date_formats: {closure_date: excel} # one column's format
+        keep:                               # columns outside the contract to keep, with why
+          Team: referrals are compared by team
       - id: fbs-questionnaires              # optional: a name outcomes and methods refer to
         status: expected                    # not received yet: not read (default: received)
         table: measure_responses
@@ -28,6 +30,10 @@ A mapped value that still does not fit the model is quarantined with the value a
 A declared file is read only from the data folder given to ``daeval ingest`` or from a folder the
 study file names under ``allowed_folders`` (relative to the study file's folder); names are
 compared once resolved (``..`` and symbolic links followed), see ``daeval.ingest.inputs``.
+A column neither in the contract, nor mapped, nor kept is dropped at the door (and named). A
+column that looks like an identifier (a name, a date of birth, a postcode, an NHS number, a UPN,
+...) cannot be kept: it reaches the warehouse only through a contract column, which pseudonymises
+or minimises it. File column names are matched as :mod:`daeval.ingest.headers` normalises them.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from typing import Any
 import duckdb
 
 from daeval.errors import StudyFileError
+from daeval.ingest.headers import is_reserved, normalised_name
+from daeval.ingest.identifiers import identifier_by_name
 from daeval.ingest.redcap_mapping import RedcapMapping
 from daeval.ingest.rules import cell, cleaned, literal, quote
 from daeval.model import TABLES, Kind
@@ -59,6 +67,7 @@ _FILE_KEYS = {
     "codes",
     "date_format",
     "date_formats",
+    "keep",
 }
 _REDCAP_KEYS = {"records", "dictionary", "redcap"}
 _DESCRIBING_KEYS = {"id", "description", "holder", "site", "status"}
@@ -83,6 +92,14 @@ class DataSource:
     """Where the study file declares it, for messages: ``WS/study.yaml:12: data_sources[2] (fbs)``."""
     allowed_folders: tuple[Path, ...] = ()
     """Folders (resolved) besides the data folder its file may be in."""
+    keep: Mapping[str, str] = field(default_factory=dict)
+    """{normalised file column: why it is kept}: columns outside the contract kept beside the
+    table (``extra__<table>``)."""
+
+    @property
+    def known(self) -> set[str]:
+        """The file's columns (normalised names) that may enter: mapped, kept, or the table's."""
+        return {*TABLES[self.table].column_names, *self.columns, *self.keep}
 
 
 @dataclass(frozen=True)
@@ -126,7 +143,8 @@ def _file_source(where: str, raw: Mapping[str, Any]) -> DataSource:
         raise StudyFileError(f"{where}: table {table!r} is not a table of the data contract")
     canonical = set(TABLES[table].column_names)
     columns = {
-        k.lower(): v for k, v in _strings(raw.get("columns", {}), f"{where} columns").items()
+        normalised_name(k): v
+        for k, v in _strings(raw.get("columns", {}), f"{where} columns").items()
     }
     constants = _strings(raw.get("constants", {}), f"{where} constants")
     codes = {
@@ -151,9 +169,45 @@ def _file_source(where: str, raw: Mapping[str, Any]) -> DataSource:
             )
     if not raw.get("file"):
         raise StudyFileError(f"{where}: give the file's name (file: ...)")
+    keep = _kept(where, table, raw.get("keep"), columns)
     return DataSource(
-        str(raw["file"]), table, raw.get("sheet"), columns, constants, codes, dates, where
+        str(raw["file"]),
+        table,
+        raw.get("sheet"),
+        columns,
+        constants,
+        codes,
+        dates,
+        where,
+        keep=keep,
     )
+
+
+def _kept(where: str, table: str, raw: Any, columns: Mapping[str, str]) -> dict[str, str]:
+    """The ``keep`` entries of a source: {normalised file column: reason}, each checked."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise StudyFileError(f"{where} keep: give each column to keep with why (column: reason)")
+    kept: dict[str, str] = {}
+    for name, reason in raw.items():
+        column = normalised_name(str(name))
+        what = f"{where} keep: {column!r}"
+        if not column or is_reserved(column):
+            raise StudyFileError(f"{what}: not a column name daeval can keep")
+        if reason is None or not str(reason).strip():
+            raise StudyFileError(f"{what}: say why it is kept ({column}: reason)")
+        if column in TABLES[table].column_names or column in columns:
+            raise StudyFileError(f"{what}: is loaded into {table} already; remove it from keep")
+        kind = identifier_by_name(column)
+        if kind is not None:
+            raise StudyFileError(
+                f"{what}: looks like {kind}, and identifiers are never kept in clear; map it "
+                f"to a column of {table} under columns (which pseudonymises or minimises it) "
+                "or remove it from keep (it is then dropped)"
+            )
+        kept[column] = str(reason).strip()
+    return kept
 
 
 def parse_data_sources(

@@ -133,8 +133,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
             rows = list(csv.reader(f))
     except UnicodeDecodeError:
         raise UnusableFileError(f"{path.name}: is not UTF-8 text") from None
-    except csv.Error as exc:
-        raise UnusableFileError(f"{path.name}: cannot be read as CSV ({exc})") from None
+    except csv.Error:
+        # Python's message can quote a value ("field larger than field limit" does not, others
+        # may): the line is said instead.
+        raise UnusableFileError(
+            f"{path.name}: cannot be read as CSV (line {_csv_line(path)} is not CSV that can "
+            "be read; an unbalanced quote makes one value of many lines)"
+        ) from None
     except OSError as exc:
         raise UnusableFileError(f"{path.name}: cannot be opened ({exc.strerror})") from None
     if not rows:
@@ -143,7 +148,35 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     repeated = sorted({n for n in header if header.count(n) > 1})
     if repeated:
         raise UnusableFileError(f"{path.name}: column {repeated[0]!r} appears more than once")
+    _refuse_runaway_quote(path, len(header), rows)
     return header, rows[1:]
+
+
+def _refuse_runaway_quote(path: Path, width: int, rows: list[list[str]]) -> None:
+    """Refuse a file in which a quoted value runs on over lines that look like rows of their
+    own (as many commas as a row has): a quote without its closing quote, after which the csv
+    module takes the following rows as part of the value."""
+    commas = max(width - 1, 1)
+    for number, row in enumerate(rows[1:], start=1):
+        for value in row:
+            if "\n" in value and any(line.count(",") >= commas for line in value.split("\n")[1:]):
+                raise UnusableFileError(
+                    f"{path.name}: row {number} opens a quoted value that runs on over lines "
+                    'that look like rows of their own: a " without its closing " swallows the '
+                    "rows after it; fix the quote and load the file again"
+                )
+
+
+def _csv_line(path: Path) -> int:
+    """The line on which Python's csv module gives up on ``path``."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error:
+            pass
+        return reader.line_num
 
 
 def _cell(cells: list[str], index: int) -> str:
@@ -285,7 +318,7 @@ def _timepoint_of(event: str | None, mapping: RedcapMapping) -> tuple[str | None
         return None, ["the row has no event name"]
     timepoint = mapping.events.get(event.lower())
     if timepoint is None:
-        return None, [f"event {event} is not mapped to a timepoint"]
+        return None, ["the row's event is not mapped to a timepoint"]
     return timepoint, []
 
 
@@ -308,7 +341,7 @@ def _choice_problem(field: DictionaryField, value: str) -> list[str]:
     if field.choices is None or value in field.choices:
         return []
     listed = ", ".join(sorted(field.choices, key=_code_order))
-    return [f"value {value} of {field.name} is not one of its choices ({listed})"]
+    return [f"the value of {field.name} is not one of its choices ({listed})"]
 
 
 def _code_order(code: str) -> tuple[int, float, str]:

@@ -17,7 +17,8 @@ class StagedTable:
     type string (an empty or absent value is null), plus ``_line`` (int64): where the row stands in
     the file, counted in ``locator`` units (``row`` = 1 for the first row after a header;
     ``line`` = the line of an XML element), so a message can send the user to the spot.
-    Columns the reader does not know are kept under their own (lower-case) names.
+    Columns the reader does not know are passed on under their own (lower-case) names; staging
+    drops those the data contract and the study file do not let in.
     """
 
     table: str

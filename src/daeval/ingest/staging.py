@@ -2,11 +2,17 @@
 
 CSV and Parquet are read by DuckDB itself; other formats come from their readers as
 :class:`~daeval.ingest.staged.StagedTable`. Either way the staging table has the file's columns
-(lower-case names, values trimmed, empty values missing), ``_line`` and ``_problem``.
+that may enter (names normalised, see :mod:`daeval.ingest.headers`; values trimmed, empty values
+missing), ``_line`` and ``_problem``. A column that may not enter (not in the data contract, nor
+mapped or kept by the study file) is never staged: it is dropped at the door and named.
+
+A refusal's reason comes from a fixed vocabulary: DuckDB's own error text, which can quote a row,
+is never passed on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +20,7 @@ import duckdb
 
 from daeval.errors import UnusableFileError
 from daeval.ingest.csv_files import read_header, stage_csv
+from daeval.ingest.headers import normalised_header
 from daeval.ingest.rules import cleaned, literal, quote
 from daeval.ingest.staged import LOCATOR_COLUMN, StagedTable
 
@@ -27,10 +34,22 @@ class Stage:
     origin: str
     columns: tuple[str, ...]
     locator: str = "row"
+    dropped: tuple[tuple[str, str], ...] = ()
+    """Columns of the file dropped at the door: (normalised name, why)."""
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]
+NOT_IN_CONTRACT = "not in the data contract"
+"""Why a column no study file maps or keeps is dropped."""
+
+
+def _entering(
+    origin: str, names: list[str], known: Collection[str]
+) -> tuple[list[tuple[str, str]], tuple[tuple[str, str], ...]]:
+    """The file's columns that enter, as (name in the file, normalised name), and those dropped."""
+    columns = normalised_header(origin, names)
+    pairs = list(zip(names, columns, strict=True))
+    dropped = tuple((m, NOT_IN_CONTRACT) for _, m in pairs if m not in known)
+    return [(n, m) for n, m in pairs if m in known], dropped
 
 
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
@@ -46,57 +65,53 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, li
     ]
 
 
-def _normalised(origin: str, names: list[str]) -> list[str]:
-    normalised = [n.strip().lower() for n in names]
-    for n in normalised:
-        if not n:
-            raise UnusableFileError(f"{origin}: a column has no name in the header")
-        if normalised.count(n) > 1:
-            raise UnusableFileError(f"{origin}: column {n!r} appears more than once in the header")
-    return normalised
-
-
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, name: str) -> Stage:
-    """Stage a CSV or Parquet file of ``table`` as ``name``."""
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, name: str, known: Collection[str]
+) -> Stage:
+    """Stage a CSV or Parquet file of ``table`` as ``name``, with the columns named in ``known``
+    (normalised names: the table's columns and those the study file maps or keeps)."""
     raw = f"{name}_raw"
     if path.suffix.lower() == ".csv":
         names = read_header(path)
-        columns = _normalised(path.name, names)
-        stage_csv(con, path, names, columns, raw)
-        return Stage(name, table, path.name, tuple(columns))
+        entering, dropped = _entering(path.name, names, known)
+        stage_csv(con, path, names, entering, raw)
+        return Stage(name, table, path.name, tuple(m for _, m in entering), dropped=dropped)
     try:
         source, names = _parquet_source(con, path)
-    except duckdb.Error as exc:
+    except duckdb.Error:
         raise UnusableFileError(
-            f"{path.name}: cannot be read as a Parquet table ({_first_line(exc)})"
+            f"{path.name}: cannot be read as a Parquet table (not a Parquet file, or damaged)"
         ) from None
-    columns = _normalised(path.name, names)
-    renames = ", ".join(
-        f"{cleaned(quote(n))} AS {quote(m)}" for n, m in zip(names, columns, strict=True)
-    )
+    entering, dropped = _entering(path.name, names, known)
+    renames = "".join(f"{cleaned(quote(n))} AS {quote(m)}, " for n, m in entering)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {renames}, "
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {renames}"
             f"NULL::VARCHAR AS _problem FROM {source}"
         )
-    except duckdb.Error as exc:
-        raise UnusableFileError(f"{path.name}: cannot be read ({_first_line(exc)})") from None
-    return Stage(name, table, path.name, tuple(columns))
+    except duckdb.Error:
+        raise UnusableFileError(
+            f"{path.name}: cannot be read (a value cannot be read as text, or the file is damaged)"
+        ) from None
+    return Stage(name, table, path.name, tuple(m for _, m in entering), dropped=dropped)
 
 
-def stage_arrow(con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str) -> Stage:
-    """Stage rows a reader produced."""
-    columns = [c for c in staged.data.column_names if c not in (LOCATOR_COLUMN, "_problem")]
-    _normalised(staged.origin, columns)
+def stage_arrow(
+    con: duckdb.DuckDBPyConnection, staged: StagedTable, name: str, known: Collection[str]
+) -> Stage:
+    """Stage rows a reader produced, with the columns named in ``known`` (see :func:`stage_file`)."""
+    names = [c for c in staged.data.column_names if c not in (LOCATOR_COLUMN, "_problem")]
+    entering, dropped = _entering(staged.origin, names, known)
     con.register(f"{name}_arrow", staged.data)
     problem = "_problem" if "_problem" in staged.data.column_names else "NULL::VARCHAR AS _problem"
-    selected = ", ".join(f"{cleaned(quote(c))} AS {quote(c)}" for c in columns)
+    selected = "".join(f"{cleaned(quote(n))} AS {quote(m)}, " for n, m in entering)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name}_raw AS SELECT {selected}, {problem}, "
+        f"CREATE OR REPLACE TEMP TABLE {name}_raw AS SELECT {selected}{problem}, "
         f"CAST({LOCATOR_COLUMN} AS BIGINT) AS {LOCATOR_COLUMN} FROM {name}_arrow"
     )
     con.unregister(f"{name}_arrow")
-    return Stage(name, staged.table, staged.origin, tuple(columns), staged.locator)
+    columns = tuple(m for _, m in entering)
+    return Stage(name, staged.table, staged.origin, columns, staged.locator, dropped)
 
 
 def stage_view(con: duckdb.DuckDBPyConnection, stage: Stage, derived: dict[str, str]) -> None:

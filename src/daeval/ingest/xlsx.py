@@ -134,8 +134,16 @@ def _open_failure(exc: Exception) -> str:
 
 
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """What went wrong, in words of our own: the reader's error text can quote a cell."""
+    if isinstance(exc, SyntaxError):
+        return "its XML is not well-formed"
+    if isinstance(exc, ValueError | TypeError):
+        return "a cell's value does not match the type the workbook gives it"
+    if isinstance(exc, KeyError):
+        return "a part of the workbook is missing"
+    if isinstance(exc, EOFError | zipfile.BadZipFile):
+        return "the file is damaged or cut short"
+    return "the file is damaged"
 
 
 def _sheet_rows(path: Path, workbook: Any, sheet: str | None) -> Iterator[Sequence[Any]]:

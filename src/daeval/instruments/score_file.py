@@ -84,7 +84,7 @@ def score_file(path: Path, settings: InstrumentSettings, with_change: bool = Fal
             f"{path.name}: required column{'s' if len(missing) > 1 else ''} missing: "
             f"{', '.join(missing)} (a measure_responses file has {', '.join((*REQUIRED, *OPTIONAL))})"
         )
-    stage_csv(con, path, names, columns, "answers_raw")
+    stage_csv(con, path, names, list(zip(names, columns, strict=True)), "answers_raw")
     present = set(columns)
     selected = ", ".join(
         f"NULLIF(trim({quote(c)}), '') AS {quote(c)}"

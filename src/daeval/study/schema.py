@@ -360,7 +360,7 @@ class Reference(_Strict):
 class DataSourceEntry(BaseModel):
     """The fields that describe a data source. Besides these, a received source has the keys of
     its column mapping, checked by ingest's parser: file, table, sheet, columns, constants,
-    codes, date_format, date_formats; or records, dictionary and redcap for a REDCap export
+    codes, date_format, date_formats, keep; or records, dictionary and redcap for a REDCap export
     (docs/cli.md, `daeval ingest`). A source not yet received gives its table only."""
 
     model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)

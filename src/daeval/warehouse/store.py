@@ -25,8 +25,14 @@ LOADS_DDL = """CREATE TABLE IF NOT EXISTS loads (
   rows_read BIGINT NOT NULL,
   rows_loaded BIGINT NOT NULL,
   rows_quarantined BIGINT NOT NULL,
-  extra_columns VARCHAR
+  extra_columns VARCHAR,
+  dropped_columns VARCHAR
 )"""
+"""One row per file loaded: its figures, the columns outside the contract kept beside the table
+(``extra_columns``, as the study file keeps them) and those dropped at the door
+(``dropped_columns``); names comma-separated, NULL for none."""
+LOADS_MIGRATION = ("ALTER TABLE loads ADD COLUMN IF NOT EXISTS dropped_columns VARCHAR",)
+"""Bring a loads table made before columns were dropped at the door up to date."""
 
 QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quarantine (
   load_id BIGINT NOT NULL,
@@ -47,7 +53,14 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table, ddl in zip(TABLES, schema_sql(), strict=True):
         if table not in existing:
             con.execute(ddl)
-    for ddl in (LOADS_DDL, QUARANTINE_DDL, MEASURES_DDL, *MEASURES_MIGRATION, *LINKAGE_DDL):
+    for ddl in (
+        LOADS_DDL,
+        *LOADS_MIGRATION,
+        QUARANTINE_DDL,
+        MEASURES_DDL,
+        *MEASURES_MIGRATION,
+        *LINKAGE_DDL,
+    ):
         con.execute(ddl)
 
 

@@ -540,11 +540,13 @@ def test_a_file_that_is_not_well_formed_xml_is_unusable_at_its_line(tmp_path, te
         ),
         (
             '<?xml version="1.0" encoding="x-made-up"?>\n<Message/>',
-            "line 1: character encoding not supported (unknown encoding: x-made-up)",
+            "line 1: the character encoding its XML declaration names is not supported; save the "
+            "file as UTF-8",
         ),
         (
             '<?xml version="1.0" encoding="shift_jis"?>\n<Message/>',
-            "line 1: character encoding not supported (multi-byte encodings are not supported)",
+            "line 1: the character encoding its XML declaration names is not supported; save the "
+            "file as UTF-8",
         ),
     ],
 )

@@ -99,7 +99,7 @@ EXPECTED = [
         "2",
         "7",
         3,
-        "value 7 of gad7_2 is not one of its choices (0, 1, 2, 3)",
+        "the value of gad7_2 is not one of its choices (0, 1, 2, 3)",
     ),
     _row(
         "102/screening_arm_1/PHQ9/1",
@@ -110,7 +110,7 @@ EXPECTED = [
         "1",
         "3",
         4,
-        "event screening_arm_1 is not mapped to a timepoint",
+        "the row's event is not mapped to a timepoint",
         person="102",
     ),
     _row(
@@ -122,7 +122,7 @@ EXPECTED = [
         "2",
         "3",
         4,
-        "event screening_arm_1 is not mapped to a timepoint",
+        "the row's event is not mapped to a timepoint",
         person="102",
     ),
 ]
@@ -227,7 +227,7 @@ def test_a_project_without_events_uses_the_mappings_timepoint(tmp_path):
     assert [r["_problem"] for r in rows] == [
         None,
         None,
-        "value 9 of phq9_2 is not one of its choices (0, 1, 2, 3)",
+        "the value of phq9_2 is not one of its choices (0, 1, 2, 3)",
     ]
 
 
@@ -372,3 +372,20 @@ def test_a_bad_mapping_is_refused(change, message):
 def test_a_mapping_needs_a_source_and_instruments():
     with pytest.raises(RedcapMappingError, match="source and instruments are required"):
         RedcapMapping.from_dict({"source": "service:fbs"})
+
+
+def test_a_quote_that_swallows_the_rows_after_it_is_refused(tmp_path):
+    records = _write(
+        tmp_path / "records.csv",
+        'record_id,phq9_1,phq9_2\n1,"0,1\n2,1,1\n3,0,0\n',
+    )
+    dictionary = _write(tmp_path / "dictionary.csv", DICTIONARY)
+    mapping = RedcapMapping.from_dict(
+        {
+            "source": "s",
+            "timepoint": "mid",
+            "instruments": {"PHQ9": {"prefix": "phq9_", "items": 2}},
+        }
+    )
+    with pytest.raises(UnusableFileError, match=r"^records.csv: row 1 opens a quoted value"):
+        read_redcap(records, dictionary, mapping)
