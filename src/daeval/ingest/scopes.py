@@ -13,6 +13,7 @@ of the referral it assesses, when exactly one local authority has a referral of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -51,7 +52,7 @@ def add_missing_scopes(con: duckdb.DuckDBPyConnection, stage: Stage) -> Stage:
     missing = [c for c in scope_columns(TABLES[stage.table]) if c not in stage.columns]
     for column in missing:
         con.execute(f"ALTER TABLE {stage.name}_raw ADD COLUMN {quote(column)} VARCHAR")
-    return Stage(stage.name, stage.table, stage.origin, (*stage.columns, *missing), stage.locator)
+    return replace(stage, columns=(*stage.columns, *missing))
 
 
 def assessed_la_codes(
