@@ -159,14 +159,7 @@ def _partitions(rows: list[MeasureRow]) -> list[tuple[str, list[int]]]:
     of a set could be recovered by subtraction: the groups of one grouping (which add up to all),
     the calendar periods of one figure (which add up to the whole period), and the categories of
     a measure that split its denominator. Each set comes with its kind."""
-    widest: dict[tuple, tuple] = {}
-    for row in rows:
-        key = (row.measure, row.group_by, row.group, row.category)
-        start, end = widest.get(key, (row.period_start, row.period_end))
-        widest[key] = (
-            min((d for d in (start, row.period_start) if d is not None), default=None),
-            max((d for d in (end, row.period_end) if d is not None), default=None),
-        )
+    widest = _widest_periods(rows)
     sets: dict[tuple, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         period = (row.period_start, row.period_end)
@@ -255,6 +248,7 @@ class _Counts:
 
 
 def _widest_periods(rows: list[MeasureRow]) -> dict[tuple, tuple]:
+    """The widest period each (measure, grouping, group, category) is shown for."""
     widest: dict[tuple, tuple] = {}
     for row in rows:
         key = (row.measure, row.group_by, row.group, row.category)

@@ -91,7 +91,8 @@ def test_data_availability_reads_what_loaded(tmp_path):
     )
     with duckdb.connect(str(workspace.warehouse_path)) as con:
         con.execute(
-            "INSERT INTO loads VALUES (1, 'csc_referrals', 'referrals.csv', 'x', 10, 9, 1, NULL)"
+            "INSERT INTO loads (load_id, table_name, file_name, file_sha256, rows_read, "
+            "rows_loaded, rows_quarantined) VALUES (1, 'csc_referrals', 'referrals.csv', 'x', 10, 9, 1)"
         )
         con.execute(
             "INSERT INTO measure_responses VALUES (uuid(), 'service:s1', uuid(), 'GAD7', 'baseline', "
