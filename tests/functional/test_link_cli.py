@@ -32,3 +32,20 @@ def test_sweep_without_a_truth_file_and_a_missing_workspace_are_named(daeval, tm
     assert result.returncode == 2 and "--sweep needs --truth" in result.stderr
     result = daeval("link", "--workspace", tmp_path / "nowhere")
     assert result.returncode == 13 and "no warehouse.duckdb" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "said"),
+    [
+        ("[1, 2]", "no list of comparisons"),
+        ('{"comparisons": [{"output_column_name": "name"}]}', "not a usable linkage model"),
+        ('{"comparisons": []}', "not a usable linkage model"),
+        ("not json", "cannot be read as a linkage model"),
+    ],
+)
+def test_a_model_file_that_is_not_a_linkage_model_is_named(daeval, tmp_path, model, said):
+    (tmp_path / "bad.json").write_text(model)
+    result = daeval("link", "--workspace", tmp_path / "nowhere", "--model", tmp_path / "bad.json")
+    assert result.returncode == 2, result.stderr
+    assert said in result.stderr and "bad.json" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,30 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+class EngineChoice(StrEnum):
+    """Where linkage runs (``--engine``)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class Period(StrEnum):
+    """Calendar periods measures are broken down by (``--period``)."""
+
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class TableFormat(StrEnum):
+    """The file format synth writes (``--format``)."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -69,7 +94,9 @@ def synth(
         float, typer.Option(help="Size: 1 is one local authority like Step Up's.")
     ] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 0,
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    fmt: Annotated[TableFormat, typer.Option("--format", help="The files' format.")] = (
+        TableFormat.csv
+    ),
     force: Annotated[
         bool,
         typer.Option(
@@ -90,7 +117,7 @@ def synth(
 
     try:
         with synth_progress(err) as progress:
-            summary = generate(out_dir, scale=scale, seed=seed, fmt=fmt, progress=progress)
+            summary = generate(out_dir, scale=scale, seed=seed, fmt=fmt.value, progress=progress)
     except ValueError as exc:
         raise DaevalError(f"daeval synth: {exc}") from None
     out.print(f"Wrote {summary.total_rows:,} rows in {len(summary.rows)} files to {out_dir}")
@@ -168,7 +195,9 @@ def link(
         float | None,
         typer.Option(help="Match weight at or above which a pair is one person (default 0)."),
     ] = None,
-    engine: Annotated[str, typer.Option(help="duckdb (one machine) or spark.")] = "duckdb",
+    engine: Annotated[
+        EngineChoice, typer.Option(help="duckdb (one machine) or spark (a cluster).")
+    ] = EngineChoice.duckdb,
     source: Annotated[
         list[str] | None,
         typer.Option("--source", help="Link only these sources (repeat the option)."),
@@ -201,6 +230,7 @@ def link(
     from daeval.cli.summary import print_link_summary
     from daeval.link.run import link_workspace
     from daeval.link.study import linkage_threshold
+    from daeval.link.train import checked_model
     from daeval.privacy.keys import load_key
     from daeval.warehouse import Workspace
 
@@ -214,13 +244,14 @@ def link(
             saved = json.loads(model.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DaevalError(f"{model}: cannot be read as a linkage model ({exc})") from None
+        saved = checked_model(saved, model)
     if threshold is None:
         threshold = linkage_threshold(ws.study_file)
     with step_progress(err, "Link") as progress:
         report = link_workspace(
             ws,
             threshold=threshold,
-            engine_name=engine,
+            engine_name=engine.value,
             sources=source or None,
             truth=truth,
             key=key,
@@ -259,16 +290,16 @@ def measures(
     ] = None,
     window_days: Annotated[int, typer.Option(help="Look-back window in days.")] = 365,
     period: Annotated[
-        str | None,
+        Period | None,
         typer.Option(
             "--period",
             help="Also break every measure down by calendar month, quarter or year.",
         ),
     ] = None,
     engine: Annotated[
-        str,
+        EngineChoice,
         typer.Option(help="duckdb (default), or spark: Spark in local mode, for large data."),
-    ] = "duckdb",
+    ] = EngineChoice.duckdb,
     no_disclosure_control: Annotated[
         bool,
         typer.Option(
@@ -286,7 +317,12 @@ def measures(
     with step_progress(err, "Measures") as progress:
         progress("re_referral_rate")
         run = compute_measures(
-            Workspace(workspace), _parse_date(as_of), window_days, policy, period, engine
+            Workspace(workspace),
+            _parse_date(as_of),
+            window_days,
+            policy,
+            period.value if period else None,
+            engine.value,
         )
     if not run.look_back_complete:
         err.print(

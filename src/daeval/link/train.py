@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from splink import Linker, block_on
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from daeval.errors import DaevalError
 from daeval.link.model import TRAINING_RULES, default_model, for_dialect, settings
 
 U_PAIRS = 5e6
@@ -70,6 +72,24 @@ def _problem(model: dict[str, Any]) -> str | None:
                     label = level.get("label_for_charts") or level.get("sql_condition")
                     return f"{name}: {p} of level {label!r} is {level.get(p)}"
     return None
+
+
+def checked_model(model: Any, path: Path) -> dict[str, Any]:
+    """``model``, read from the file ``path``, if it is a linkage model this version can use (as
+    ``daeval link`` saves it in ``outputs/linkage_model.json``); otherwise a DaevalError saying why."""
+    how = "give a model saved by `daeval link` (outputs/linkage_model.json), or leave out --model"
+    if not isinstance(model, dict) or not isinstance(model.get("comparisons"), list):
+        raise DaevalError(f"{path}: not a linkage model (it has no list of comparisons); {how}")
+    try:
+        for_dialect(model, "duckdb")
+        problem = _problem(model)
+    except ValueError as exc:
+        problem = str(exc)
+    except (KeyError, TypeError, AttributeError) as exc:
+        problem = f"a comparison or level lacks {exc}" if isinstance(exc, KeyError) else "malformed"
+    if problem:
+        raise DaevalError(f"{path}: not a usable linkage model ({problem}); {how}")
+    return model
 
 
 def fill_from_default(model: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -140,7 +160,7 @@ def with_model(
     _quiet()
     problem = _problem(model)
     if problem:
-        raise ValueError(f"the linkage model is incomplete: {problem}")
+        raise DaevalError(f"the linkage model is incomplete: {problem}")
     dialect = records.db_api.sql_dialect.sql_dialect_str
     linker = Linker(records, for_dialect(model, dialect), log_level=logging.ERROR)
     return linker, Model(linker.misc.save_model_to_json(), origin, fallback_reason)
