@@ -1,5 +1,6 @@
-"""Options with a fixed set of values: the command lists them in --help, and a value outside them
-is refused in one line that names the choices, never with a traceback."""
+"""What the commands' --help says: options with a fixed set of values list them, and a value
+outside them is refused in one line that names the choices, never with a traceback; the demo
+says what it writes."""
 
 from __future__ import annotations
 
@@ -24,3 +25,9 @@ def test_an_option_outside_its_choices_is_refused_with_them(daeval, tmp_path, ar
     assert "Traceback" not in result.stderr
     assert all(f"'{c}'" in result.stderr for c in choices), result.stderr
     assert all(c in daeval(command, "--help").stdout for c in choices)
+
+
+def test_demo_help_names_what_the_demo_writes(daeval):
+    shown = " ".join(daeval("demo", "--help").stdout.split())
+    assert "a first HTML page" not in shown
+    assert "reports (HTML, PDF, XLSX)" in shown

@@ -488,7 +488,7 @@ def demo(
     scale: Annotated[float, typer.Option(help="Size of the synthetic data.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
-    """Synthetic data → ingest → link → measures → a first HTML page; prints the page's path.
+    """Synthetic data → ingest → link → measures → reports (HTML, PDF, XLSX); prints their paths.
 
     Writes DIR/raw (synthetic inputs), DIR/demo.key (a key made for the demo) and DIR/study (the
     workspace).
