@@ -149,3 +149,15 @@ def test_ids_a_spreadsheet_would_run_are_written_as_text(tmp_path, daeval):
     assert done.returncode == 0, done.stderr
     ids = {r["person_id"] for r in _read(tmp_path / "scores.csv")}
     assert ids == {"'" + hostile, "'+cmd|' /C calc'!A0"}
+
+
+def test_score_matches_headers_as_ingest_does(tmp_path, daeval):
+    rows = answers("GAD7", {i: 2 for i in range(1, 8)}, "P2", "baseline")
+    _write(tmp_path / "plain.csv", rows)
+    text = (tmp_path / "plain.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    spelled = header.replace("person_id", "Person ID").replace("instrument", "INSTRUMENT\x00")
+    (tmp_path / "spelled.csv").write_text(spelled + "\n" + rest, encoding="utf-8")
+    done = daeval("score", tmp_path / "spelled.csv", "--out", tmp_path / "scores.csv")
+    assert done.returncode == 0, done.stderr
+    assert [r["score"] for r in _read(tmp_path / "scores.csv")] == ["14"]

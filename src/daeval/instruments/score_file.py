@@ -18,6 +18,7 @@ import pandas as pd
 
 from daeval.errors import UnusableFileError
 from daeval.ingest.csv_files import read_header, stage_csv
+from daeval.ingest.headers import normalised_header
 from daeval.ingest.rules import literal, quote
 from daeval.instruments.change import change_rules, classified, paired_scores
 from daeval.instruments.scoring import checked_answers, score_administrations
@@ -77,7 +78,7 @@ value that is not a number makes its administration invalid."""
 def score_file(path: Path, settings: InstrumentSettings, with_change: bool = False) -> ScoredFile:
     con = duckdb.connect()
     names = read_header(path)
-    columns = [n.strip().lower() for n in names]
+    columns = normalised_header(path.name, names)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise UnusableFileError(
