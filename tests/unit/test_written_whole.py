@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from daeval.cli.output_paths import TEMPORARY_PREFIX, written_whole
 from daeval.synth import generate
+from daeval.whole_files import TEMPORARY_PREFIX, written_whole
 
 
 def _left(folder: Path) -> list[Path]:

@@ -445,7 +445,8 @@ def score(
     an item answered twice) are listed with file, line, column and reason, and their
     questionnaire is marked not valid instead of being scored.
     """
-    from daeval.cli.output_paths import check_outputs, written_whole
+    from daeval.cli.output_paths import check_outputs
+    from daeval.whole_files import written_whole
 
     if not responses.exists():
         raise UnusableFileError(f"{responses}: no such file")
@@ -543,9 +544,10 @@ def init(
 ) -> None:
     """Make a study workspace: DIR/study.yaml (blank, or an example study), DIR/raw for the files
     to load and DIR/outputs. An existing study.yaml is never overwritten."""
-    from daeval.cli.output_paths import check_is_folder, written_whole
+    from daeval.cli.output_paths import check_is_folder
     from daeval.study.examples import BLANK, example_text
     from daeval.warehouse import Workspace
+    from daeval.whole_files import written_whole
 
     text = example_text(example) if example else BLANK
     workspace = Workspace(directory)

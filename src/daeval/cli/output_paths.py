@@ -11,23 +11,16 @@ Every command that writes where its command line says (``score --out``, ``--prob
 - two outputs of one run that are the same file are refused;
 - a folder where a file is wanted, or a file where a folder is wanted, is one line, not a
   traceback;
-- a file is written to a temporary file beside it and renamed over it (``os.replace``: on one
-  file system the rename is atomic, POSIX rename(2)), so a failure or a killed process leaves the
-  old file or none, never half of one.
+- a file is written whole (:mod:`daeval.whole_files`).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from daeval.errors import OutputPathError
-
-TEMPORARY_PREFIX = ".daeval-"
-"""Temporary files start with this (and end with the target's name, so its suffix is kept)."""
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -106,47 +99,3 @@ def check_folder(
             f"{what} {folder}: already holds {shown}; choose a new or empty folder, or add "
             "--force to write into it (files of the same names are replaced)"
         )
-
-
-def _mode(path: Path) -> int:
-    """The permissions a replacement gets: the old file's, else what the umask leaves."""
-    if path.is_file() and not path.is_symlink():
-        return path.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def temporary_beside(path: Path) -> Path:
-    """A new empty temporary file in ``path``'s folder (made when missing), named after it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=TEMPORARY_PREFIX, suffix=f"-{path.name}", dir=path.parent
-        )
-    except OSError as exc:
-        raise OutputPathError(f"{path}: cannot be written ({exc.strerror or exc})") from None
-    os.close(fd)
-    return Path(name)
-
-
-def put_in_place(temporary: Path, path: Path) -> None:
-    """Rename ``temporary`` (from :func:`temporary_beside`) over ``path``."""
-    os.chmod(temporary, _mode(path))
-    os.replace(temporary, path)
-
-
-@contextmanager
-def written_whole(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to: renamed over ``path`` when the block ends
-    without an error, removed when it does not."""
-    temporary = temporary_beside(path)
-    try:
-        yield temporary
-        put_in_place(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputPathError(f"{path}: cannot be written ({exc.strerror or exc})") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

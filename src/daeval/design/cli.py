@@ -74,7 +74,7 @@ def _design(kind: str, options: dict) -> object:
 
 
 def _write_chart(path: Path, svg: str) -> None:
-    from daeval.cli.output_paths import written_whole
+    from daeval.whole_files import written_whole
 
     with written_whole(path) as temporary:
         temporary.write_text(svg, encoding="utf-8")

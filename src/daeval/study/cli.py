@@ -54,8 +54,8 @@ def _check_out(workspace: Path, out_file: Path | None, force: bool) -> None:
 def write_rows(rows: Sequence[dict[str, Any]], path: Path) -> None:
     """Rows of a table as CSV (lists joined with '; '; text that a spreadsheet would run as a
     formula neutralised: daeval.privacy.formula_text), written whole (a temporary file renamed)."""
-    from daeval.cli.output_paths import written_whole
     from daeval.privacy.formula_text import neutralised
+    from daeval.whole_files import written_whole
 
     with written_whole(path) as temporary, temporary.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else [])

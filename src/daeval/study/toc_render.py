@@ -38,8 +38,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from daeval.cli.output_paths import written_whole
 from daeval.study.toc import CHAIN, LABELS, SETTING, SURROUNDINGS, Link, Node, TheoryOfChange
+from daeval.whole_files import written_whole
 
 # Geometry, in inches (matplotlib's figure unit).
 MARGIN, TITLE_H, HEAD_H, LEGEND_H, NOTE_H = 0.3, 0.6, 0.3, 0.4, 0.8

@@ -11,11 +11,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from daeval import __version__
-from daeval.cli.output_paths import written_whole
 from daeval.synth import areas
 from daeval.synth.calibration import PERIOD_END, PERIOD_START, TARGETS
 from daeval.synth.questionnaires import USES
 from daeval.synth.services import SITES
+from daeval.whole_files import written_whole
 
 GENERATOR = "daeval.synth"
 

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from daeval.cli.output_paths import put_in_place, temporary_beside
 from daeval.model import TABLES, Kind
+from daeval.whole_files import put_in_place, temporary_beside
 
 FORMATS = ("csv", "parquet")
 TRUTH_COLUMNS = ("source", "person_id", "true_person_id")
