@@ -3,6 +3,8 @@ theories of change, and the definitions of the measures."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from daeval.report.blocks import (
     NO_MEASURES,
     Block,
@@ -14,6 +16,9 @@ from daeval.report.blocks import (
 )
 from daeval.report.inputs import Inputs
 from daeval.report.tables import Table
+
+if TYPE_CHECKING:
+    from daeval.privacy.disclosure_control import DisclosurePolicy
 
 
 def data_quality(inputs: Inputs, site: str | None) -> Section:
@@ -35,19 +40,24 @@ def data_quality(inputs: Inputs, site: str | None) -> Section:
         ))  # fmt: skip
     link = inputs.linkage
     if link:
-        from daeval.privacy.disclosure_control import controlled_count
-
         blocks.append(Table(
             "linkage", "Linkage",
             ("Records", "People", "Pairs linked", "Trusted links", "Threshold", "Model"),
-            ((n(controlled_count(int(link.get("records", 0)), inputs.policy)),
-              n(controlled_count(int(link.get("people", 0)), inputs.policy)),
-              n(controlled_count(int(link.get("pairs_linked", 0)), inputs.policy)),
-              n(controlled_count(int(link.get("trusted_links", 0)), inputs.policy)),
-              statistic(link.get("threshold")), str(link.get("model", ""))),),
+            (tuple(n(_linkage_count(link, name, inputs.policy))
+                   for name in ("records", "people", "pairs_linked", "trusted_links"))
+             + (statistic(link.get("threshold")), str(link.get("model", ""))),),
             note="docs/linkage.md explains the model and the threshold.",
         ))  # fmt: skip
     return Section("data-quality", title, tuple(blocks))
+
+
+def _linkage_count(link: dict, name: str, policy: DisclosurePolicy) -> int | None:
+    """A count from ``linkage.json`` as the report shows it. ``daeval link`` writes its counts
+    through disclosure control already, so a small one is stored as null: it stays suppressed."""
+    from daeval.privacy.disclosure_control import controlled_count
+
+    value = link.get(name, 0)
+    return None if value is None else controlled_count(int(value), policy)
 
 
 def definitions(inputs: Inputs, site: str | None) -> Section:

@@ -84,3 +84,21 @@ def test_numeric_columns_and_labels():
     assert table.numeric_columns() == {1, 2, 3}
     assert label("reliably_improved") == "Reliably improved"
     assert label("cp_plan") == "Child protection plan"
+
+
+def test_linkage_counts_written_suppressed_stay_suppressed(tmp_path):
+    """daeval link writes small counts as null; the report shows them suppressed, not a crash."""
+    import dataclasses
+
+    from daeval.report.background import data_quality
+    from daeval.report.inputs import FileLoad
+
+    link = {"records": 640, "people": 485, "pairs_linked": 212, "trusted_links": None,
+            "threshold": 0.0, "model": "default"}  # fmt: skip
+    inputs = dataclasses.replace(
+        gather(Workspace(tmp_path)),
+        loads=(FileLoad("people", "people.csv", 640, 640, 0),),
+        linkage=link,
+    )
+    [table] = [b for b in data_quality(inputs, None).blocks if getattr(b, "key", "") == "linkage"]
+    assert table.rows[0][:4] == (640, 485, 210, "suppressed")
