@@ -162,7 +162,7 @@ def test_no_local_authority_code_is_quarantined_naming_both_forms(tmp_path, give
     (line, column, rule, reason, value), = _rows(
         ws, "SELECT line, column_name, rule, reason, value FROM quarantine"
     )  # fmt: skip
-    assert (line, column, rule, value) == (1, "la_code", "la_code", given)
+    assert (line, column, rule, value) == (1, "la_code", "pattern", given)
     assert "DfE three-digit code" in reason and "ONS nine-character code" in reason
 
 

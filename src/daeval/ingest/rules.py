@@ -184,7 +184,7 @@ def column_rules(column: Column) -> list[Rule]:
             )
         )
     if column.pattern == la_codes.LA_CODE_PATTERN:
-        rules.append(Rule("la_code", name, not_an_la_code_sql(v), la_codes.REASON))
+        rules.append(Rule("pattern", name, not_an_la_code_sql(v), la_codes.REASON))
     elif column.pattern is not None:
         rules.append(
             Rule(
