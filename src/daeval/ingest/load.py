@@ -56,6 +56,7 @@ from daeval.ingest.scopes import (
     check_record_scopes,
     check_replacement,
     replaced_sql,
+    store_la_codes,
 )
 from daeval.ingest.staging import Stage, stage_arrow, stage_file, stage_view
 from daeval.model import TABLES, Column, Identifier, Kind, Table
@@ -196,6 +197,7 @@ class _Run:
         if rows >= FAST_PSEUDONYMS_FROM and not self.compiled:
             self.compiled = register_pseudonyms(self.con, self.key)
         stage = add_missing_scopes(self.con, stage)
+        store_la_codes(self.con, stage)
         # An assessment without la_code takes its referral's, once the referrals are loaded.
         assessed = stage.table == "assessments" and (
             "csc_referrals" in self.loaded or "csc_referrals" not in self.fed

