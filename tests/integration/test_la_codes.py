@@ -236,7 +236,8 @@ def test_children_services_authorities_are_exactly_the_upper_tier_and_unitary_co
     "given, stored",
     [("201", "201"), ("E09000001", "201"), ("e09000001", "201"), ("E10000017", "888"),
      ("E06000063", "942"), ("S12000030", "S12000030"), ("w06000015", "W06000015"),
-     ("E07000223", "E07000223"), ("990", "990"), ("S12999999", None), ("E0900001", None)],
+     ("E07000223", "E07000223"), ("990", "990"),
+     ("E08000016", "370"), ("E08000038", "370"), ("e08000039", "373"), ("S12999999", None), ("E0900001", None)],
 )  # fmt: skip
 def test_the_stored_form_of_a_code(given, stored):
     """Worked examples from DfE's and ONS's lists: the City of London is 201 and E09000001,

@@ -140,3 +140,18 @@ def test_every_number_column_is_bounded():
         and (column.minimum is None or column.maximum is None)
     ]
     assert unbounded == ["measure_responses.value"]
+
+
+def test_every_row_of_a_reference_table_has_as_many_cells_as_its_header():
+    """A "|" in a pattern would split a cell: GitHub Markdown ends a cell at any unescaped one."""
+    import re
+
+    cells = None
+    for line in render().splitlines():
+        if not line.startswith("|"):
+            cells = None
+            continue
+        count = len(re.findall(r"(?<!\\)\|", line))
+        if cells is None:
+            cells = count
+        assert count == cells, line

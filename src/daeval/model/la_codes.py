@@ -55,6 +55,7 @@ REASON = (
 
 _ONS_FILE = "ons_local_authorities.csv"
 _DFE_FILE = "dfe_local_authorities.csv"
+_RECODED_FILE = "ons_recoded.csv"
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,16 @@ def _rows(name: str) -> list[dict[str, str]]:
 def authorities() -> Mapping[str, Authority]:
     """Every authority of the shipped ONS lists, by ONS code."""
     dfe = {row["ons_code"]: row["dfe_code"] for row in _rows(_DFE_FILE)}
-    return MappingProxyType(
-        {
-            row["code"]: Authority(row["code"], row["name"], dfe.get(row["code"]))
-            for row in _rows(_ONS_FILE)
-        }
-    )
+    listed = {
+        row["code"]: Authority(row["code"], row["name"], dfe.get(row["code"]))
+        for row in _rows(_ONS_FILE)
+    }
+    # A code ONS issued later for a listed authority (a boundary change) is read as that one.
+    recoded = {
+        row["code"]: Authority(row["code"], row["name"], listed[row["replaces"]].dfe_code)
+        for row in _rows(_RECODED_FILE)
+    }
+    return MappingProxyType({**listed, **recoded})
 
 
 def stored_forms() -> Mapping[str, str]:

@@ -24,7 +24,9 @@ def _type(column: Column) -> str:
         high = "" if column.maximum is None else number_text(column.maximum)
         text += f" {low}–{high}"
     if column.pattern:
-        text += f" matching `{column.pattern}`"
+        # A table cell ends at an unescaped "|", even inside a code span (GitHub Markdown).
+        pattern = column.pattern.replace("|", "\\|")
+        text += f" matching `{pattern}`"
     return text
 
 
