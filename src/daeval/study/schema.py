@@ -97,7 +97,8 @@ class Site(_Strict):
     local_authority: str | None = None
     """The local authority the site is in."""
     la_code: str | None = None
-    """The DfE local authority code (three digits)."""
+    """The local authority's code: the DfE three-digit code, or the ONS nine-character code
+    (E06-E10, S12, W06), read as the same authority's DfE code when it has one (decision 0016)."""
     region: str | None = None
     """The region, e.g. London or North West."""
     comparator: bool = False
@@ -110,7 +111,16 @@ class Site(_Strict):
     @field_validator("la_code", mode="before")
     @classmethod
     def _code_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
+        if isinstance(value, int):
+            value = f"{value:03d}"
+        if not isinstance(value, str):
+            return value
+        from daeval.model.la_codes import REASON, canonical
+
+        code = canonical(value)
+        if code is None:
+            raise ValueError(f"{value!r} is {REASON}")
+        return code
 
 
 class Recruitment(_Strict):

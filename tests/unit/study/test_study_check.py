@@ -251,3 +251,28 @@ def test_a_timeline_may_be_planned_by_the_month():
     assert leap.timeline[0].end == date(2024, 2, 29)
     wrong = _check(text.replace("start: 2023-01", "start: 2023-13"))
     assert [p.fix for p in wrong.errors] == ["write the date as YYYY-MM-DD"]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ('"201"', "201"),
+        ("E09000001", "201"),
+        ("S12000030", "S12000030"),
+        ("w06000015", "W06000015"),
+    ],
+)
+def test_a_sites_la_code_is_read_in_either_form_as_rows_are_stored(given, stored):
+    result = _check(
+        VALID.replace("{id: north, name: North}", f"{{id: north, name: North, la_code: {given}}}")
+    )
+    assert result.problems == [], [p.render() for p in result.problems]
+    assert result.study is not None
+    assert result.study.sites[0].la_code == stored
+
+
+def test_a_site_la_code_that_names_no_authority_is_an_error_at_its_line():
+    text = VALID.replace("{id: north, name: North}", "{id: north, name: North, la_code: S12999999}")
+    [problem] = _check(text).errors
+    assert "not a local authority code" in problem.message
+    assert problem.line == _line_of(text, "S12999999")
