@@ -32,9 +32,10 @@ begins (2022-03-31), so the records are the history the study's sites hold when 
 PERIOD_START = date(PERIOD_END.year - YEARS, 4, 1)
 """First day the synthetic data covers (2019-04-01): three financial years before PERIOD_END.
 
-Step Up tracked 2015-04-01 to 2018-03-31; the synthetic calendar keeps the shape of that period
-(three financial years, one of them holding a 29 February) moved to the study's own time, and every
-target below is counted over the same years of it, so the calibrated ratios are unchanged."""
+The period keeps the shape the synthetic calendar had before it followed the demo study
+(2015-04-01 to 2018-03-31: three financial years, one of them holding a 29 February), moved on
+four years, and every target below is counted over the same years of it, so the calibrated ratios
+are unchanged."""
 
 
 def financial_year(n: int) -> date:
