@@ -130,7 +130,7 @@ def test_the_programmes_and_the_study_are_named_as_synthetic(built):
     for name in PROGRAMMES:
         assert text.count(name) >= 1, name
         assert text.count(name) == text.count(f"Synthetic: {name}"), name
-    assert "Synthetic demonstration modelled on: Domestic abuse interventions" in text
+    assert "Synthetic demonstration: Domestic abuse interventions" in text
 
 
 def test_every_pdf_page_of_the_demo_carries_the_banner(built):

@@ -20,7 +20,7 @@ from daeval.synth.areas import AREAS, HOME_LA
 from daeval.synth.calibration import PERIOD_START
 from daeval.synth.services import INELIGIBLE_REASONS, SERVICE_START
 
-TITLE_PREFIX = "Synthetic demonstration modelled on: "
+TITLE_PREFIX = "Synthetic demonstration: "
 NAME_PREFIX = "Synthetic: "
 _TITLE = re.compile(r'^(  title: ")(.*)$')
 _NAME = re.compile(r'^(    name: "|      name: ")(.*)$')

@@ -39,7 +39,7 @@ def test_the_demo_study_is_the_feasibility_example_labelled_synthetic_with_its_s
     demo = yaml.safe_load(demo_study_yaml())
     feasibility = yaml.safe_load(example_text("feasibility"))
     # The title and every site, programme and applicant name say it is a demonstration ...
-    title = "Synthetic demonstration modelled on: "
+    title = "Synthetic demonstration: "
     assert demo["study"]["title"] == title + feasibility["study"]["title"]
     applications = [demo["partner_selection"], feasibility["partner_selection"]]
     pairs = [(demo[s], feasibility[s]) for s in ("sites", "interventions")]
