@@ -132,14 +132,13 @@ def _table_sheet(sheet: Worksheet, table: Table, banner: str | None = None) -> N
 
 
 def _mark(sheet: Worksheet, row: int, banner: str | None) -> None:
-    """Put ``banner`` in ``row`` (across the sheet's first columns) and in the printed header and
-    footer; nothing when there is no banner."""
+    """Put ``banner`` in column A of ``row`` (its text runs on over the empty cells beside it;
+    no other cell is touched, so the table keeps its width) and in the printed header and footer;
+    nothing when there is no banner."""
     if banner is None:
         return
     cell = _put(sheet, row, 1, banner, "banner")
     cell.font, cell.fill = _BANNER_FONT, _BANNER_FILL
-    for column in range(2, 7):
-        sheet.cell(row=row, column=column).fill = _BANNER_FILL
     for part in (sheet.oddHeader.center, sheet.oddFooter.center):
         part.text, part.font, part.color = banner, "-,Bold", "B00020"
 
