@@ -239,3 +239,27 @@ def test_synthetic_dates_lie_in_the_years_before_the_demo_study_begins(built):
             checked += len(values)
             assert all(first <= v <= last for v in values), (name, column)
     assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    ("content", "synthetic"),
+    [
+        ('{"synthetic": true, "generator": "g", "seed": 4, "scale": 0.5, '
+         '"period": {"start": "2019-04-01", "end": "2022-03-31"}}', True),
+        ('{"synthetic": false, "generator": "g"}', False),
+        ('{"generator": "daeval.synth"}', False),  # written before the mark: not recognised
+        ('{"synthetic": "yes"}', False),  # only the JSON value true marks a folder
+        ("[true]", False),
+        ("not json", False),
+    ],
+)  # fmt: skip
+def test_only_a_manifest_saying_synthetic_true_marks_a_folder(tmp_path, content, synthetic):
+    from daeval.warehouse.marks import SyntheticOrigin, synthetic_origin
+
+    (tmp_path / "manifest.json").write_text(content, encoding="utf-8")
+    found = synthetic_origin(tmp_path)
+    if synthetic:
+        assert found == SyntheticOrigin("g", "4", "0.5", "2019-04-01 to 2022-03-31")
+    else:
+        assert found is None
+    assert synthetic_origin(tmp_path / "absent") is None
