@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,11 +16,13 @@ import ibis
 from daeval.ingest.load import ingest_folder
 from daeval.metrics.re_referral import re_referral_rate
 from daeval.synth import generate
+from daeval.synth.calibration import RE_REFERRAL_RATE
 from daeval.warehouse import Workspace
 
 SCALE = 20
 BENCH_KEY = b"benchmark-key-not-secret-0123456789abcdef"
-START, END = date(2016, 4, 1), date(2018, 3, 31)
+START, END = RE_REFERRAL_RATE.period_start, RE_REFERRAL_RATE.period_end
+"""The synthetic data's second and third financial years (daeval.synth.calibration)."""
 
 BASELINE_SQL = f"""
 SELECT count(*) FILTER (WHERE is_re) AS numerator, count(*) AS denominator FROM (

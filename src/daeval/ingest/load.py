@@ -75,6 +75,7 @@ from daeval.privacy.pseudonyms import (
 from daeval.warehouse.marks import (
     check_key,
     mark_staging,
+    mark_synthetic,
     mark_warehouse,
     new_generation,
     staging_matches,
@@ -431,6 +432,7 @@ def ingest_folder(
             con.execute(f"SET memory_limit = {literal(memory_limit)}")
             con.execute(f"SET temp_directory = {literal(str(scratch))}")
             _ingest(con, inputs, report, key, today or date.today(), say, features, replace_all)
+            mark_synthetic(con, [i.path.parent for i in inputs] if report.loads else [])
             mark_warehouse(con, key, generation)
             con.execute("CHECKPOINT")
         finally:

@@ -4,10 +4,13 @@ self-contained HTML and PDF, and a workbook of every table, in the workspace's `
 Every figure comes from the controlled measures table or passes disclosure control here; no
 record-level row or pseudonym is read into a report. Each output states how it was made
 (provenance) and records no build time, so the same inputs give the same files byte for byte.
+Outputs made from a warehouse that holds synthetic data say so on every page, chart and sheet
+(daeval.report.synthetic).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import tempfile
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from daeval import __version__
 from daeval.privacy.disclosure_control import DisclosurePolicy
@@ -23,6 +27,7 @@ from daeval.report.blocks import Section, cell, count, percent
 from daeval.report.evidence import outcome_table
 from daeval.report.inputs import Inputs, gather
 from daeval.report.sections import build_sections
+from daeval.report.synthetic import banner, labelled_title, origin_row
 from daeval.report.tables import Table
 from daeval.warehouse import Workspace
 
@@ -35,6 +40,8 @@ class Provenance:
     version: str
     window_days: int
     items_: tuple[tuple[str, str], ...]
+    synthetic: str | None = None
+    """The banner every output carries when the data are synthetic (None: real data)."""
 
 
 @dataclass
@@ -71,6 +78,7 @@ def provenance(inputs: Inputs, key_fingerprint: str | None) -> Provenance:
     meta = inputs.figures.meta if inputs.figures else {}
     latest = inputs.workspace.open().latest_date() if inputs.loads else None
     items = (
+        origin_row(inputs.synthetic),
         ("daeval version", __version__),
         ("Study file (SHA-256)", inputs.study_sha256 or "no study.yaml"),
         ("Data as of", str(meta.get("as_of", "no measures"))),
@@ -83,7 +91,8 @@ def provenance(inputs: Inputs, key_fingerprint: str | None) -> Provenance:
         ("Key fingerprint", key_fingerprint or "not given (run with --key-file to state it)"),
         ("Build time", "not recorded, so that the same inputs give the same files"),
     )
-    return Provenance(__version__, int(meta.get("window_days", 365)), items)
+    window = int(meta.get("window_days", 365))
+    return Provenance(__version__, window, items, banner(inputs.synthetic))
 
 
 def _environment() -> Environment:
@@ -95,7 +104,21 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["cell"] = cell
+    env.filters["base64"] = lambda data: base64.b64encode(data).decode("ascii")
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a CSS string literal, safe inside a <style> element: quotes, backslashes, angle
+    brackets and anything outside printable ASCII written as CSS escapes (each ends with a space,
+    which the escape takes as its end)."""
+
+    def escaped(c: str) -> str:
+        plain = c.isascii() and c.isprintable() and c not in '"\\<>&'
+        return c if plain else f"\\{ord(c):x} "
+
+    return Markup('"' + "".join(escaped(c) for c in text) + '"')
 
 
 def _headline(inputs: Inputs) -> str | None:
@@ -232,6 +255,7 @@ def _build(
     summary_page = env.get_template("summary.html.j2")
     origin = provenance(inputs, key_fingerprint)
     title = inputs.study.study.title if inputs.study and inputs.study.study else "Study report"
+    title = labelled_title(title, inputs.synthetic)
     (outputs / SITES).mkdir(parents=True, exist_ok=True)
 
     write_pdf = _pdf_writer() if pdf else None
@@ -271,7 +295,7 @@ def _build(
         ))  # fmt: skip
         files.sites[site] = paths
     progress("workbook")
-    write_workbook(tables, files.workbook, front=origin.items_)
+    write_workbook(tables, files.workbook, front=origin.items_, banner=origin.synthetic)
     return files
 
 

@@ -17,6 +17,7 @@ from daeval.report.names import site_file_names
 from daeval.study.readiness import Line, Loaded, loaded_from, observed_funnels, scorecard
 from daeval.study.schema import StudyFile
 from daeval.warehouse import Workspace
+from daeval.warehouse.marks import SyntheticOrigin, synthetic_origins
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Inputs:
 
     site_keys: dict[str, str] = field(default_factory=dict)
     """Each site's name in file names and keys (daeval.report.names)."""
+    synthetic: tuple[SyntheticOrigin, ...] = ()
+    """The synthetic folders the warehouse was loaded from (daeval.warehouse.marks); any at all
+    makes every output say it shows synthetic data."""
 
     @property
     def outputs(self) -> Path:
@@ -133,4 +137,5 @@ def gather(workspace: Workspace, policy: DisclosurePolicy = DisclosurePolicy()) 
     return Inputs(
         workspace, figures, study, problem, digest, loaded, loads, quarantine, linkage,
         funnels, policy, lines, site_keys=site_file_names(sites),
+        synthetic=synthetic_origins(workspace.warehouse_path),
     )  # fmt: skip

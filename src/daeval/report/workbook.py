@@ -5,6 +5,10 @@ hash, options) and then the contents: each table's title and its sheet, linked. 
 has a sheet of its own: the title (bold) in A1, the note in A2, the header row (bold) in row 4,
 frozen, and the data from row 5.
 
+A workbook made from synthetic data is given a ``banner``: it fills row 3 of each table's sheet
+(inside the frozen rows, so it stays in view) and row 1 of "About" (frozen there), and is the
+header and footer of every sheet when printed (daeval.report.synthetic).
+
 Cells keep their types: numbers are numbers (shares in ``percent_columns`` shown as ``0.0%``),
 text is text and None is an empty cell. Text is always stored as text, never as a formula, even
 when it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (Excel formula
@@ -29,7 +33,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as SheetCell
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -42,7 +46,7 @@ STAMP = datetime(2000, 1, 1)
 """The created and modified time of every workbook unless another is given."""
 
 ABOUT = "About"
-TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 4, 5
+TITLE_ROW, NOTE_ROW, BANNER_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4, 5
 PERCENT_FORMAT = "0.0%"
 MAX_SHEET_NAME = 31
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -51,6 +55,8 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEET_NAMES = {"history"}  # Excel keeps "History" for itself
 _BOLD = Font(bold=True)
+_BANNER_FONT = Font(bold=True, color="B00020")
+_BANNER_FILL = PatternFill("solid", fgColor="FDECEE")
 
 
 def sheet_names(keys: Sequence[str], taken: Sequence[str] = (ABOUT,)) -> list[str]:
@@ -105,7 +111,8 @@ def _fit_columns(sheet: Worksheet, columns: Sequence[Sequence[str]]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def _table_sheet(sheet: Worksheet, table: Table) -> None:
+def _table_sheet(sheet: Worksheet, table: Table, banner: str | None = None) -> None:
+    _mark(sheet, BANNER_ROW, banner)
     _put(sheet, TITLE_ROW, 1, table.title, f"table {table.key!r} title").font = _BOLD
     if table.note:
         _put(sheet, NOTE_ROW, 1, table.note, f"table {table.key!r} note")
@@ -124,10 +131,28 @@ def _table_sheet(sheet: Worksheet, table: Table) -> None:
     _fit_columns(sheet, texts)
 
 
+def _mark(sheet: Worksheet, row: int, banner: str | None) -> None:
+    """Put ``banner`` in column A of ``row`` (its text runs on over the empty cells beside it;
+    no other cell is touched, so the table keeps its width) and in the printed header and footer;
+    nothing when there is no banner."""
+    if banner is None:
+        return
+    cell = _put(sheet, row, 1, banner, "banner")
+    cell.font, cell.fill = _BANNER_FONT, _BANNER_FILL
+    for part in (sheet.oddHeader.center, sheet.oddFooter.center):
+        part.text, part.font, part.color = banner, "-,Bold", "B00020"
+
+
 def _about_sheet(
-    sheet: Worksheet, front: Sequence[tuple[str, str]], contents: Sequence[tuple[str, str]]
+    sheet: Worksheet,
+    front: Sequence[tuple[str, str]],
+    contents: Sequence[tuple[str, str]],
+    banner: str | None = None,
 ) -> None:
-    row = 1
+    _mark(sheet, 1, banner)
+    row = 1 if banner is None else 3
+    if banner is not None:
+        sheet.freeze_panes = "A2"
     for label, value in front:
         _put(sheet, row, 1, label, f"front item {label!r}").font = _BOLD
         _put(sheet, row, 2, value, f"front item {label!r}")
@@ -174,7 +199,10 @@ def _fixed_zip(data: bytes, stamp: datetime) -> bytes:
 
 
 def workbook_bytes(
-    tables: Sequence[Table], front: Sequence[tuple[str, str]] = (), stamp: datetime = STAMP
+    tables: Sequence[Table],
+    front: Sequence[tuple[str, str]] = (),
+    stamp: datetime = STAMP,
+    banner: str | None = None,
 ) -> bytes:
     """The XLSX file of ``tables`` (see the module's description), as bytes."""
     stamp = _naive_utc(stamp)
@@ -186,8 +214,8 @@ def workbook_bytes(
     about.title = ABOUT
     names = sheet_names([t.key for t in tables])
     for table, name in zip(tables, names, strict=True):
-        _table_sheet(book.create_sheet(name), table)
-    _about_sheet(about, front, [(t.title, n) for t, n in zip(tables, names, strict=True)])
+        _table_sheet(book.create_sheet(name), table, banner)
+    _about_sheet(about, front, [(t.title, n) for t, n in zip(tables, names, strict=True)], banner)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(book, archive).save()  # not save_workbook, which stamps the time of saving
@@ -199,9 +227,11 @@ def write_workbook(
     path: Path,
     front: Sequence[tuple[str, str]] = (),
     stamp: datetime = STAMP,
+    banner: str | None = None,
 ) -> Path:
     """Write ``tables`` to the XLSX file ``path`` (its folder must exist), after an "About" sheet
-    listing ``front`` (label, value) and the contents. The same arguments give the same bytes."""
+    listing ``front`` (label, value) and the contents, each sheet carrying ``banner`` if given.
+    The same arguments give the same bytes."""
     path = Path(path)
-    path.write_bytes(workbook_bytes(tables, front, stamp))
+    path.write_bytes(workbook_bytes(tables, front, stamp, banner))
     return path

@@ -2,7 +2,8 @@
 
 ``generate`` writes a folder of tables (people, police notifications, referrals to children's
 social care, assessments, plans, service episodes, questionnaire answers, addresses, costs) for
-three years, 2015-04-01 to 2018-03-31, calibrated to the Step Up study's published figures
+three financial years ending before the demo study begins (2019-04-01 to 2022-03-31,
+``daeval.synth.calibration``), calibrated to the Step Up study's published figures
 (``daeval.synth.calibration``), plus ``truth/people_truth`` (the true person behind every people row,
 for testing linkage) and ``manifest.json``.
 """
@@ -18,7 +19,7 @@ import numpy as np
 from daeval.model import TABLES
 from daeval.synth.authority import Counters, build_chunk, chunk_quotas, chunk_sizes
 from daeval.synth.costs import site_costs
-from daeval.synth.manifest import manifest, write_manifest
+from daeval.synth.manifest import MANIFEST, manifest, write_manifest
 from daeval.synth.writer import FORMATS, TRUTH_FILE, TableWriter
 
 __all__ = ["SynthSummary", "generate"]
@@ -88,6 +89,6 @@ def generate(
         rows = writer.close(keep=complete)
     report("files", 1, 1)
     files = {name: writer.path(name) for name in names}
-    write_manifest(out_dir / "manifest.json", manifest(seed, scale, fmt, files, rows))
+    write_manifest(out_dir / MANIFEST, manifest(seed, scale, fmt, files, rows))
     report("manifest", 1, 1)
     return SynthSummary(out_dir=out_dir, scale=scale, seed=seed, fmt=fmt, rows=rows)

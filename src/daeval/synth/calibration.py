@@ -1,6 +1,7 @@
 """Published figures the synthetic local authority is calibrated to, with their sources.
 
-Each :class:`Target` says what is counted, over which dates, and where the figure comes from. The
+Each :class:`Target` says what is counted, over which dates of the synthetic calendar, and where
+the figure comes from (the source's own dates are in its citation). The
 generator sizes its volumes from these targets (scaled by ``scale``); the synth tests recompute every
 target from the written files, independently of the generator, and check it within ``tolerance``.
 """
@@ -8,7 +9,7 @@ target from the written files, independently of the generator, and check it with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 STEP_UP = (
     "Step Up data tracking study, University of Central Lancashire with Blackpool Council "
@@ -19,10 +20,32 @@ DFE_RE_REFERRALS = (
     "139,080 of 621,880 referrals, 22%, were within 12 months of a previous referral)"
 )
 
-PERIOD_START = date(2015, 4, 1)
-"""First day the synthetic data covers (the Step Up study's first tracking year)."""
-PERIOD_END = date(2018, 3, 31)
-"""Last day the synthetic data covers: three financial years."""
+STUDY_START = date(2022, 11, 1)
+"""When the study the synthetic data stands in for begins: the demo's study file is the feasibility
+example (``daeval.study.examples``, study.start), from the WWCSC/EIF protocol of November 2022."""
+YEARS = 3
+"""Financial years the synthetic data covers (the Step Up study's three-year database of no
+further action referrals)."""
+PERIOD_END = date(STUDY_START.year if STUDY_START.month > 3 else STUDY_START.year - 1, 3, 31)
+"""Last day the synthetic data covers: the end of the last financial year before the study
+begins (2022-03-31), so the records are the history the study's sites hold when it starts."""
+PERIOD_START = date(PERIOD_END.year - YEARS, 4, 1)
+"""First day the synthetic data covers (2019-04-01): three financial years before PERIOD_END.
+
+The period keeps the shape the synthetic calendar had before it followed the demo study
+(2015-04-01 to 2018-03-31: three financial years, one of them holding a 29 February), moved on
+four years, and every target below is counted over the same years of it, so the calibrated ratios
+are unchanged."""
+
+
+def financial_year(n: int) -> date:
+    """First day (1 April) of the ``n``-th financial year of the period (0: PERIOD_START)."""
+    return date(PERIOD_START.year + n, 4, 1)
+
+
+TWO_YEAR_WINDOW_END = financial_year(2) - timedelta(days=1)
+"""Last day of the two years over which Step Up counted vulnerable-person referrals (the
+period's first two financial years)."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +72,8 @@ VULNERABLE_PERSON_REFERRALS = Target(
     "vulnerable_person_referrals",
     16_691,
     "police_notifications rows of any incident type dated in the two-year window (scale 1)",
-    date(2015, 4, 1),
-    date(2017, 3, 31),
+    PERIOD_START,
+    TWO_YEAR_WINDOW_END,
     f"{STEP_UP}: 16,691 vulnerable persons referrals for a two year period",
 )
 
@@ -58,8 +81,8 @@ DA_NOTIFICATIONS = Target(
     "domestic_abuse_notifications",
     9_936,
     "police_notifications with incident_type domestic_abuse dated in the two-year window",
-    date(2015, 4, 1),
-    date(2017, 3, 31),
+    PERIOD_START,
+    TWO_YEAR_WINDOW_END,
     f"{STEP_UP}: 9,936 domestic abuse cases among the vulnerable persons referrals",
 )
 
@@ -68,8 +91,8 @@ STANDARD_RISK_SHARE = Target(
     0.52,
     "share of all domestic_abuse notifications in the window with risk_level standard "
     "(notifications without a level stay in the denominator)",
-    date(2015, 4, 1),
-    date(2017, 3, 31),
+    PERIOD_START,
+    TWO_YEAR_WINDOW_END,
     f"{STEP_UP}: just over half, 52%, of the domestic abuse cases were assessed standard risk",
 )
 
@@ -96,7 +119,7 @@ RE_REFERRAL_RATE = Target(
     0.22,
     "share of csc_referrals dated in the window that are re-referrals: the same child_id in the "
     "same la_code has an earlier referral on day p with p < d and d - p <= 365",
-    date(2016, 4, 1),
+    financial_year(1),
     PERIOD_END,
     DFE_RE_REFERRALS,
 )

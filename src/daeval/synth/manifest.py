@@ -1,7 +1,10 @@
 """manifest.json: what a generated folder contains and how it was made.
 
 The content depends only on the seed, scale and format (no timestamps), so two runs with the same
-arguments write identical manifests.
+arguments write identical manifests. ``"synthetic": true`` marks the folder as synthetic data:
+``daeval ingest`` records it, with the seed, scale and period, in the warehouse
+(``daeval.warehouse.marks``), and every report made
+from that warehouse says so (docs/decisions/0017-synthetic-data-labelled.md).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from daeval.synth.services import SITES
 from daeval.whole_files import written_whole
 
 GENERATOR = "daeval.synth"
+MANIFEST = "manifest.json"
 
 
 def manifest(
@@ -26,6 +30,7 @@ def manifest(
     """The manifest as a JSON-ready dict."""
     area_of = {i: a for i, a in enumerate(areas.AREAS)}
     return {
+        "synthetic": True,
         "generator": GENERATOR,
         "daeval_version": __version__,
         "seed": seed,
@@ -70,7 +75,7 @@ def write_manifest(path: Path, content: dict) -> None:
 def written_by_synth(folder: Path) -> bool:
     """``folder`` holds a manifest ``daeval synth`` wrote (so synth may write it again)."""
     try:
-        content = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        content = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(content, dict) and content.get("generator") == GENERATOR

@@ -6,9 +6,9 @@ level plus a random walk over the family's incidents plus noise, so risk rises a
 across repeats (Step Up: "erratic patterns of re-referral, escalation and de-escalation of risk").
 Levels are then cut from the severity ranks so the shares match the targets exactly.
 
-Risk tool: DASH throughout, a few forms on another tool, and from 2017-10-01 a minority graded with
-DARA. DARA was launched nationally only in November 2022; its use here is a fictional early pilot
-so that data with both tools exercise the analyses. DARA and other tools give no DASH yes-count.
+Risk tool: DASH throughout, a few forms on another tool, and from 1 October of the period's third
+year (2021-10-01) a minority graded with DARA. DARA was launched nationally only in November 2022;
+its use here is a fictional early pilot so that data with both tools exercise the analyses. DARA and other tools give no DASH yes-count.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 
 from daeval.model import codes
+from daeval.synth.calibration import PERIOD_START
 from daeval.synth.grouping import run_bounds
 from daeval.synth.population import PERPETRATOR, SLOTS, VICTIM, Population
 from daeval.synth.timeline import END_DAY, STEP_UP_WINDOW_END, day_of
@@ -28,7 +29,7 @@ NOT_ASSESSED_SHARE = 0.05
 LEVEL_SHARES = (0.52, 0.29, 0.14)
 """Shares of all domestic-abuse notifications graded standard, medium and high (Step Up: 52%
 standard); with NOT_ASSESSED_SHARE they sum to one."""
-DARA_PILOT_START = day_of(date(2017, 10, 1))
+DARA_PILOT_START = day_of(date(PERIOD_START.year + 2, 10, 1))
 DARA_PILOT_SHARE = 0.3
 OTHER_TOOL_SHARE = 0.02
 COUNTER_ALLEGATION_SHARE = 0.04

@@ -18,11 +18,12 @@ import numpy as np
 
 from daeval.model import codes
 from daeval.synth.addresses import AddressHistory
+from daeval.synth.calibration import PERIOD_START
 from daeval.synth.population import SLOTS, VICTIM, Population
 from daeval.synth.timeline import END_DAY, YEAR_DAYS, day_of
 
-SERVICE_START = day_of(date(2015, 10, 1))
-"""Sites take referrals from 1 October 2015, six months into the period."""
+SERVICE_START = day_of(date(PERIOD_START.year, 10, 1))
+"""Sites take referrals from 1 October of the period's first year (2019), six months in."""
 
 
 @dataclass(frozen=True)

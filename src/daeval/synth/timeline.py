@@ -1,6 +1,7 @@
 """Days of the synthetic period, as integers, and their calendar parts.
 
-Generation works in whole days counted from ``PERIOD_START`` (day 0 is 2015-04-01), so dates are
+Generation works in whole days counted from ``PERIOD_START`` (day 0 is 2019-04-01, see
+``daeval.synth.calibration``), so dates are
 plain integer arrays until they are written; negative days fall before the period (dates of
 birth, addresses moved into earlier).
 """
@@ -11,7 +12,7 @@ from datetime import date
 
 import numpy as np
 
-from daeval.synth.calibration import PERIOD_END, PERIOD_START
+from daeval.synth.calibration import PERIOD_END, PERIOD_START, TWO_YEAR_WINDOW_END, financial_year
 
 _EPOCH = date(1970, 1, 1)
 START_EPOCH_DAY = (PERIOD_START - _EPOCH).days
@@ -24,11 +25,11 @@ def day_of(d: date) -> int:
 
 
 END_DAY = day_of(PERIOD_END)
-"""Last day of the period (2018-03-31)."""
-YEAR_TWO_START = day_of(date(2016, 4, 1))
+"""Last day of the period (2022-03-31)."""
+YEAR_TWO_START = day_of(financial_year(1))
 """First day of the second financial year; re-referrals are measured from here."""
-STEP_UP_WINDOW_END = day_of(date(2017, 3, 31))
-"""Last day of Step Up's two-year window of vulnerable-person referrals."""
+STEP_UP_WINDOW_END = day_of(TWO_YEAR_WINDOW_END)
+"""Last day of the two-year window of vulnerable-person referrals (as Step Up counted them)."""
 YEAR_DAYS = 365.25
 ADULT_AGE_DAYS = int(18 * YEAR_DAYS)
 

@@ -35,12 +35,24 @@ def test_step_up_example_compares_the_areas_of_the_synthetic_data():
     assert example["screening"] == synthetic["screening"]
 
 
-def test_the_demo_study_is_the_feasibility_example_with_the_synthetic_sections():
+def test_the_demo_study_is_the_feasibility_example_labelled_synthetic_with_its_sections():
     demo = yaml.safe_load(demo_study_yaml())
     feasibility = yaml.safe_load(example_text("feasibility"))
+    # The title and every site, programme and applicant name say it is a demonstration ...
+    title = "Synthetic demonstration: "
+    assert demo["study"]["title"] == title + feasibility["study"]["title"]
+    applications = [demo["partner_selection"], feasibility["partner_selection"]]
+    pairs = [(demo[s], feasibility[s]) for s in ("sites", "interventions")]
+    pairs.append((applications[0]["applications"], applications[1]["applications"]))
+    for entries, real in pairs:
+        assert [e["name"] for e in entries] == [f"Synthetic: {r['name']}" for r in real]
+        for entry, original in zip(entries, real, strict=True):
+            entry["name"] = original["name"]
+    demo["study"]["title"] = feasibility["study"]["title"]
+    # ... and nothing else differs from the example but the synthetic data's own sections.
     assert {k: v for k, v in demo.items() if k not in ("comparison", "screening")} == feasibility
     assert set(demo) - set(feasibility) == {"comparison", "screening"}
-    StudyFile.model_validate(demo)
+    StudyFile.model_validate(yaml.safe_load(demo_study_yaml()))
 
 
 def test_every_example_names_its_sources_and_marks_what_is_made_up():
