@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import random
 import sys
 from pathlib import Path
@@ -242,6 +243,12 @@ def write(folder: Path, seed: int = SEED) -> None:
                ["Plan ID", "Child ID", "Plan Type", "Start Date", "End Date", "Category of Abuse"], export.plans)  # fmt: skip
     _write_csv(folder / "MASH matches.csv", ["Police Ref", "LCS Child ID", "Matched On"], export.matches)  # fmt: skip
     _write_csv(folder / "Address history.csv", ["Child ID", "Postcode", "Moved In", "Moved Out"], export.addresses)  # fmt: skip
+    # Marks the folder as made-up data, so that every report made from it says so (a real
+    # export has no such file; see docs/decisions/0017-synthetic-data-labelled.md).
+    manifest = {"synthetic": True, "generator": "docs/tutorial/make_export.py", "seed": seed,
+                "scale": "tutorial example",
+                "period": {"start": START.isoformat(), "end": END.isoformat()}}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -124,6 +124,8 @@ def test_the_tutorial_runs_as_written_and_prints_what_it_quotes(tmp_path):
     assert header.split(",") == named
     for report in ("index.html", "tables.xlsx"):
         assert (study / "outputs" / report).stat().st_size > 0
+    # The example is made-up data, marked so by its manifest: the report says so, as promised.
+    assert 'class="synthetic-banner"' in (study / "outputs" / "index.html").read_text("utf-8")
 
 
 def test_a_quoted_line_the_command_no_longer_prints_is_named():
@@ -142,7 +144,7 @@ def test_the_example_export_is_what_its_script_writes(tmp_path):
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == sorted(p.name for p in EXPORT.iterdir() if p.name != "README.md")
     for name in written:
-        if name.endswith(".csv"):
+        if name.endswith((".csv", ".json")):
             assert (tmp_path / name).read_bytes() == (EXPORT / name).read_bytes(), name
         else:
             rows = [
