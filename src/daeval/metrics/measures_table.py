@@ -202,113 +202,116 @@ def compute_measures(
     subgroups = subgroups_from(document, workspace.study_file)
     comparison = comparison_from(document, workspace.study_file)
     warehouse = workspace.open()
-    loaded = set(warehouse.loaded_tables())
-    if "csc_referrals" not in loaded:
-        raise MissingDataError(
-            "re_referral_rate needs csc_referrals, which has not been loaded into "
-            f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
-        )
-    as_of = as_of or warehouse.latest_date()
-    assert as_of is not None
-    used, schemas = _tables_used(warehouse, loaded)
-    settings = None
-    if "measure_responses" in loaded:
-        settings = settings_from(
-            document.get("instruments"), f"{workspace.study_file.name} instruments"
-        )
-    screening = read_screening(workspace.study_file) if "service_episodes" in loaded else None
-    finishers: dict[str, Callable[[pd.DataFrame], Any]] = {
-        "counted": lambda f: f[f.denominator > 0],
-        "survival": lambda f: survival_rows(f, as_of, window_days),
-    }
-    if settings is not None:
-        finishers["change"] = lambda f: change_finish(f, settings, as_of)
-    # The SQL depends on these, and on the code (see daeval.metrics.query_plans).
-    plans = PlanStore(workspace.root / PLANS_FOLDER) if engine == "duckdb" else None
-    study = workspace.study_file.read_bytes() if workspace.study_file.is_file() else b""
-    settled = {
-        "as_of": as_of,
-        "window_days": window_days,
-        "period": period,
-        "study": hashlib.sha256(study).hexdigest(),
-        "loaded": sorted(loaded),
-        "tables": schemas,
-    }
-    with (
-        measure_backend(engine, warehouse.path, used) as con,
-        measure_queries(con, finishers) as queries,
-    ):
-        settled["person_keys"] = has_person_keys(con)
-
-        def dates() -> list[Pending]:
-            referrals = con.table("csc_referrals")
-            asked = [queries.pending(referrals.referral_date.min())]
-            if "police_notifications" in loaded:
-                asked.append(_notification_dates(con, queries, as_of, window_days))
-            return asked
-
-        firsts = [p.result() for p in queries.planned(plans, plan_key(**settled), dates)]
-        first = firsts[0]
-        if first is None or pd.isna(first):
-            raise MissingDataError("csc_referrals is loaded but holds no referrals")
-        if as_of < pd.Timestamp(first).date():
-            raise DaevalError(
-                f"--as-of {as_of.isoformat()} is before the first referral "
-                f"({pd.Timestamp(first).date().isoformat()})"
+    # One read-only connection held for the whole computation: DuckDB then opens the file
+    # once, and every other connection of this process to it shares that opening.
+    with warehouse.connect(read_only=True):
+        loaded = set(warehouse.loaded_tables())
+        if "csc_referrals" not in loaded:
+            raise MissingDataError(
+                "re_referral_rate needs csc_referrals, which has not been loaded into "
+                f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
             )
-        start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-        notified = tuple(_day(v) for v in firsts[1].iloc[0]) if len(firsts) > 1 else None
-
-        def measures() -> list[Pending]:
-            people = person_attributes(con.table("people")) if "people" in loaded else None
-            breakdown = Breakdown(
-                # Each measure's query looks up only its subjects' source in people.
-                attributes=people,
-                subgroups=subgroups,
-                period=period,
-                comparison=comparison,
+        as_of = as_of or warehouse.latest_date()
+        assert as_of is not None
+        used, schemas = _tables_used(warehouse, loaded)
+        settings = None
+        if "measure_responses" in loaded:
+            settings = settings_from(
+                document.get("instruments"), f"{workspace.study_file.name} instruments"
             )
-            pending = []
-            # The same child is the same person after linkage, even under two CSC ids.
-            # Referrals are flagged as re-referrals once, for both measures of re-referral.
-            referrals = con.table("csc_referrals")
-            keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
-            keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
-            keyed = queries.keep(flag_re_referrals(keyed, window_days))
-            referrals = keyed.rename(child_key="child_id")
-            rate = re_referral_rate(keyed, start, end, window_days, breakdown)
-            pending.append(queries.frame(rate))
-            if "assessments" in loaded:
-                assessments = con.table("assessments")
-                factor = re_referral_by_factor(keyed, assessments, start, end, window_days)
-                pending.append(queries.frame(factor))
-            if notified is not None:
-                pending += _notification_measures(
-                    con, queries, as_of, window_days, breakdown, *notified
-                )
-            if {"police_notifications", "notification_children"} <= loaded:
-                pending += _within_window(
-                    con, queries, referrals, as_of, window_days, loaded, breakdown
-                )
-            if "service_episodes" in loaded:
-                episodes = con.table("service_episodes")
-                pending.append(queries.frame(service_funnel(episodes, as_of, breakdown)))
-                pending.append(queries.frame(dropout_rate(episodes, as_of, breakdown)))
-                responses = (
-                    con.table("measure_responses") if "measure_responses" in loaded else None
-                )
-                pending.append(queries.frame(recruitment_rows(episodes, responses, as_of)))
-                if screening is not None:
-                    pending.append(_screening(con, queries, keyed, screening, as_of))
-            if settings is not None:
-                responses = con.table("measure_responses")
-                query = change_query(responses, settings, as_of, breakdown)
-                pending.append(queries.frame(query, "change"))
-            return pending
+        screening = read_screening(workspace.study_file) if "service_episodes" in loaded else None
+        finishers: dict[str, Callable[[pd.DataFrame], Any]] = {
+            "counted": lambda f: f[f.denominator > 0],
+            "survival": lambda f: survival_rows(f, as_of, window_days),
+        }
+        if settings is not None:
+            finishers["change"] = lambda f: change_finish(f, settings, as_of)
+        # The SQL depends on these, and on the code (see daeval.metrics.query_plans).
+        plans = PlanStore(workspace.root / PLANS_FOLDER) if engine == "duckdb" else None
+        study = workspace.study_file.read_bytes() if workspace.study_file.is_file() else b""
+        settled = {
+            "as_of": as_of,
+            "window_days": window_days,
+            "period": period,
+            "study": hashlib.sha256(study).hexdigest(),
+            "loaded": sorted(loaded),
+            "tables": schemas,
+        }
+        with (
+            measure_backend(engine, warehouse.path, used) as con,
+            measure_queries(con, finishers) as queries,
+        ):
+            settled["person_keys"] = has_person_keys(con)
 
-        key = plan_key(**settled, first=first, notified=notified)
-        frames = [p.result() for p in queries.planned(plans, key, measures)]
-        frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
+            def dates() -> list[Pending]:
+                referrals = con.table("csc_referrals")
+                asked = [queries.pending(referrals.referral_date.min())]
+                if "police_notifications" in loaded:
+                    asked.append(_notification_dates(con, queries, as_of, window_days))
+                return asked
+
+            firsts = [p.result() for p in queries.planned(plans, plan_key(**settled), dates)]
+            first = firsts[0]
+            if first is None or pd.isna(first):
+                raise MissingDataError("csc_referrals is loaded but holds no referrals")
+            if as_of < pd.Timestamp(first).date():
+                raise DaevalError(
+                    f"--as-of {as_of.isoformat()} is before the first referral "
+                    f"({pd.Timestamp(first).date().isoformat()})"
+                )
+            start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+            notified = tuple(_day(v) for v in firsts[1].iloc[0]) if len(firsts) > 1 else None
+
+            def measures() -> list[Pending]:
+                people = person_attributes(con.table("people")) if "people" in loaded else None
+                breakdown = Breakdown(
+                    # Each measure's query looks up only its subjects' source in people.
+                    attributes=people,
+                    subgroups=subgroups,
+                    period=period,
+                    comparison=comparison,
+                )
+                pending = []
+                # The same child is the same person after linkage, even under two CSC ids.
+                # Referrals are flagged as re-referrals once, for both measures of re-referral.
+                referrals = con.table("csc_referrals")
+                keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
+                keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
+                keyed = queries.keep(flag_re_referrals(keyed, window_days))
+                referrals = keyed.rename(child_key="child_id")
+                rate = re_referral_rate(keyed, start, end, window_days, breakdown)
+                pending.append(queries.frame(rate))
+                if "assessments" in loaded:
+                    assessments = con.table("assessments")
+                    factor = re_referral_by_factor(keyed, assessments, start, end, window_days)
+                    pending.append(queries.frame(factor))
+                if notified is not None:
+                    pending += _notification_measures(
+                        con, queries, as_of, window_days, breakdown, *notified
+                    )
+                if {"police_notifications", "notification_children"} <= loaded:
+                    pending += _within_window(
+                        con, queries, referrals, as_of, window_days, loaded, breakdown
+                    )
+                if "service_episodes" in loaded:
+                    episodes = con.table("service_episodes")
+                    pending.append(queries.frame(service_funnel(episodes, as_of, breakdown)))
+                    pending.append(queries.frame(dropout_rate(episodes, as_of, breakdown)))
+                    responses = (
+                        con.table("measure_responses") if "measure_responses" in loaded else None
+                    )
+                    pending.append(queries.frame(recruitment_rows(episodes, responses, as_of)))
+                    if screening is not None:
+                        pending.append(_screening(con, queries, keyed, screening, as_of))
+                if settings is not None:
+                    responses = con.table("measure_responses")
+                    query = change_query(responses, settings, as_of, breakdown)
+                    pending.append(queries.frame(query, "change"))
+                return pending
+
+            key = plan_key(**settled, first=first, notified=notified)
+            frames = [p.result() for p in queries.planned(plans, key, measures)]
+            frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     rows = suppress_small_counts(_ordered(_rows_from_frame(frame)), policy)
     rows = _ordered(rows + comparison_rows(rows))
     run = MeasuresRun(

@@ -145,8 +145,10 @@ class PlanStore:
                 "results": list(plan.results),
             }
             (made / PLAN_FILE).write_text(json.dumps(document), encoding="utf-8")
+            target = self.folder / key
+            shutil.rmtree(target, ignore_errors=True)  # one that could not be used
             try:
-                os.replace(made, self.folder / key)
+                os.replace(made, target)
             except OSError:  # made meanwhile by another run: theirs is the same plan
                 shutil.rmtree(made, ignore_errors=True)
             self._prune()
@@ -154,7 +156,11 @@ class PlanStore:
             return
 
     def _prune(self) -> None:
-        plans = [p for p in self.folder.iterdir() if (p / PLAN_FILE).exists()]
+        plans = [
+            p
+            for p in self.folder.iterdir()
+            if not p.name.startswith(".") and (p / PLAN_FILE).exists()
+        ]
         plans.sort(key=lambda p: (p / PLAN_FILE).stat().st_mtime, reverse=True)
         for old in plans[self.kept :]:
             shutil.rmtree(old, ignore_errors=True)
