@@ -114,24 +114,36 @@ def default_period(first_referral: date, as_of: date, window_days: int) -> tuple
 
 
 def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
-    out = []
-    for rec in frame.to_dict("records"):
-        out.append(
-            MeasureRow(
-                measure=rec["measure"],
-                group_by=rec["group_by"],
-                group=str(rec["group"]),
-                category=None if pd.isna(rec["category"]) else rec["category"],
-                period_start=pd.Timestamp(rec["period_start"]).date(),
-                period_end=pd.Timestamp(rec["period_end"]).date(),
-                numerator=int(rec["numerator"]),
-                denominator=None if pd.isna(rec["denominator"]) else int(rec["denominator"]),
-                value=None if pd.isna(rec["value"]) else float(rec["value"]),
-                ci_lower=_number(rec.get("ci_lower")),
-                ci_upper=_number(rec.get("ci_upper")),
-            )
+    def column(name: str) -> list[Any]:
+        return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+    # Column by column (a frame's records one by one took a tenth of a second for 2,000 rows).
+    columns = [column(name) for name in ROW_COLUMNS]
+    return [
+        MeasureRow(
+            measure=measure,
+            group_by=group_by,
+            group=str(group),
+            category=None if pd.isna(category) else category,
+            period_start=pd.Timestamp(start).date(),
+            period_end=pd.Timestamp(end).date(),
+            numerator=int(numerator),
+            denominator=None if pd.isna(denominator) else int(denominator),
+            value=None if pd.isna(value) else float(value),
+            ci_lower=_number(low),
+            ci_upper=_number(high),
         )
-    return out
+        for measure, group_by, group, category, start, end, numerator, denominator, value, low, high in zip(
+            *columns, strict=True
+        )
+    ]
+
+
+ROW_COLUMNS = (
+    "measure", "group_by", "group", "category", "period_start", "period_end",
+    "numerator", "denominator", "value", "ci_lower", "ci_upper",
+)  # fmt: skip
+"""The columns of the measures' frames that make a MeasureRow (the intervals may be missing)."""
 
 
 def _number(value: object) -> float | None:
@@ -484,20 +496,20 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _fields(row: MeasureRow) -> dict[str, object]:
-    """A row's fields in order (as dataclasses.asdict, without its deep copies: the fields are
+def _values(row: MeasureRow) -> tuple[object, ...]:
+    """A row's fields in order (as dataclasses.astuple, without its deep copies: the fields are
     plain values)."""
-    return {name: getattr(row, name) for name in MEASURE_FIELDS}
+    return tuple(getattr(row, name) for name in MEASURE_FIELDS)
 
 
 def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
     """Write the measures CSV, its metadata, and the same rows into the warehouse."""
     workspace.outputs.mkdir(parents=True, exist_ok=True)
+    values = [_values(row) for row in run.rows]
     with run.csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(MEASURES_COLUMNS)
-        for row in run.rows:
-            writer.writerow([_cell(v) for v in _fields(row).values()])
+        writer.writerows([_cell(v) for v in row] for row in values)
     meta = {
         "daeval_version": __version__,
         "as_of": run.as_of.isoformat(),
@@ -531,7 +543,10 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         )
         # One insert of the whole table (row by row, 2,000 rows took about two seconds).
         columns = ", ".join(_quoted(c) for c in MEASURES_COLUMNS)
-        new_rows = pa.Table.from_pylist([_fields(r) for r in run.rows], schema=MEASURES_ARROW)
+        new_rows = pa.Table.from_arrays(
+            [pa.array([v[i] for v in values], f.type) for i, f in enumerate(MEASURES_ARROW)],
+            schema=MEASURES_ARROW,
+        )
         con.register("new_measures", new_rows)
         con.execute(f"INSERT INTO measures ({columns}) SELECT {columns} FROM new_measures")
         con.unregister("new_measures")
