@@ -63,6 +63,7 @@ from daeval.study.document import read_document
 from daeval.study.equality import subgroups_from
 from daeval.study.screening import Screening, read_screening
 from daeval.warehouse import Warehouse, Workspace
+from daeval.warehouse.store import scalar
 
 MEASURES_CSV = "measures.csv"
 MEASURES_ARROW = pa.schema(
@@ -253,7 +254,7 @@ def compute_measures(
             measure_backend(engine, warehouse.path, used) as con,
             measure_queries(con, finishers) as queries,
         ):
-            settled["person_keys"] = has_person_keys(con)
+            settled["person_keys"] = _linked(con, warehouse, used)
 
             def dates() -> list[Pending]:
                 referrals = con.table("csc_referrals")
@@ -450,6 +451,17 @@ def _within_window(
 def _day(value: Any) -> date | None:
     """A date from a query's result (missing when there is none)."""
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _linked(con: ibis.BaseBackend, warehouse: Warehouse, used: list[str]) -> bool:
+    """Whether linkage has given person keys, as :func:`has_person_keys` finds, without
+    compiling a query on DuckDB (the first query Ibis compiles in a process costs a second)."""
+    if con.name != "duckdb":
+        return has_person_keys(con)
+    if "person_keys" not in used:
+        return False
+    with warehouse.connect(read_only=True) as raw:
+        return bool(scalar(raw, "SELECT count(*) > 0 FROM person_keys"))
 
 
 def _tables_used(warehouse: Warehouse, loaded: set[str]) -> tuple[list[str], list[list[str]]]:
