@@ -74,8 +74,9 @@ def test_a_failed_query_is_raised_and_so_is_every_query_after_it(warehouse):
 def test_the_finish_step_gets_the_frame(warehouse):
     with measure_backend("duckdb", warehouse, ["csc_referrals"]) as con:
         referrals = con.table("csc_referrals")
-        with measure_queries(con) as queries:
-            pending = queries.frame(referrals, lambda frame: frame.level.isna().sum())
+        missing = {"missing": lambda frame: frame.level.isna().sum()}
+        with measure_queries(con, missing) as queries:
+            pending = queries.frame(referrals, "missing")
             assert pending.result() == 40  # every fifth referral has no level
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -33,9 +34,10 @@ from daeval.metrics.follow_up import (
     window_measures,
 )
 from daeval.metrics.groupings import PERIODS, Breakdown, person_attributes
-from daeval.metrics.person_keys import with_person_key
+from daeval.metrics.person_keys import has_person_keys, with_person_key
 from daeval.metrics.post_separation import separations
 from daeval.metrics.queries import Pending, Queries, measure_queries
+from daeval.metrics.query_plans import PlanStore, plan_key
 from daeval.metrics.re_referral import MEASURE as RE_REFERRAL
 from daeval.metrics.re_referral import flag_re_referrals, re_referral_rate
 from daeval.metrics.re_referral_factor import re_referral_by_factor
@@ -50,7 +52,7 @@ from daeval.metrics.screening import STAGES as SCREENING
 from daeval.metrics.screening import screening_funnel
 from daeval.metrics.services import STAGES, dropout_rate, service_funnel
 from daeval.metrics.time_to_referral import survival_query, survival_rows
-from daeval.metrics.victims import VICTIM, notified, victim_rows
+from daeval.metrics.victims import VICTIM, domestic_abuse, notified, victim_rows
 from daeval.model import MEASURES_COLUMNS
 from daeval.model.ddl import MEASURES_MIGRATION
 from daeval.model.measure_row import MeasureRow
@@ -61,6 +63,7 @@ from daeval.study.document import read_document
 from daeval.study.equality import subgroups_from
 from daeval.study.screening import Screening, read_screening
 from daeval.warehouse import Warehouse, Workspace
+from daeval.warehouse.store import scalar
 
 MEASURES_CSV = "measures.csv"
 MEASURES_ARROW = pa.schema(
@@ -78,6 +81,8 @@ MEASURES_ARROW = pa.schema(
 )
 """The measures table's rows as Arrow columns, in the order of MeasureRow."""
 MEASURES_META = "measures.json"
+PLANS_FOLDER = "measure-plans"
+"""The workspace's folder of compiled measures SQL (see :mod:`daeval.metrics.query_plans`)."""
 MEASURE_FIELDS = tuple(f.name for f in fields(MeasureRow))
 
 
@@ -110,24 +115,36 @@ def default_period(first_referral: date, as_of: date, window_days: int) -> tuple
 
 
 def _rows_from_frame(frame: pd.DataFrame) -> list[MeasureRow]:
-    out = []
-    for rec in frame.to_dict("records"):
-        out.append(
-            MeasureRow(
-                measure=rec["measure"],
-                group_by=rec["group_by"],
-                group=str(rec["group"]),
-                category=None if pd.isna(rec["category"]) else rec["category"],
-                period_start=pd.Timestamp(rec["period_start"]).date(),
-                period_end=pd.Timestamp(rec["period_end"]).date(),
-                numerator=int(rec["numerator"]),
-                denominator=None if pd.isna(rec["denominator"]) else int(rec["denominator"]),
-                value=None if pd.isna(rec["value"]) else float(rec["value"]),
-                ci_lower=_number(rec.get("ci_lower")),
-                ci_upper=_number(rec.get("ci_upper")),
-            )
+    def column(name: str) -> list[Any]:
+        return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+    # Column by column (a frame's records one by one took a tenth of a second for 2,000 rows).
+    columns = [column(name) for name in ROW_COLUMNS]
+    return [
+        MeasureRow(
+            measure=measure,
+            group_by=group_by,
+            group=str(group),
+            category=None if pd.isna(category) else category,
+            period_start=pd.Timestamp(start).date(),
+            period_end=pd.Timestamp(end).date(),
+            numerator=int(numerator),
+            denominator=None if pd.isna(denominator) else int(denominator),
+            value=None if pd.isna(value) else float(value),
+            ci_lower=_number(low),
+            ci_upper=_number(high),
         )
-    return out
+        for measure, group_by, group, category, start, end, numerator, denominator, value, low, high in zip(
+            *columns, strict=True
+        )
+    ]
+
+
+ROW_COLUMNS = (
+    "measure", "group_by", "group", "category", "period_start", "period_end",
+    "numerator", "denominator", "value", "ci_lower", "ci_upper",
+)  # fmt: skip
+"""The columns of the measures' frames that make a MeasureRow (the intervals may be missing)."""
 
 
 def _number(value: object) -> float | None:
@@ -198,72 +215,116 @@ def compute_measures(
     subgroups = subgroups_from(document, workspace.study_file)
     comparison = comparison_from(document, workspace.study_file)
     warehouse = workspace.open()
-    if "csc_referrals" not in warehouse.loaded_tables():
-        raise MissingDataError(
-            "re_referral_rate needs csc_referrals, which has not been loaded into "
-            f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
-        )
-    as_of = as_of or warehouse.latest_date()
-    used = _tables_used(warehouse)
-    with measure_backend(engine, warehouse.path, used) as con, measure_queries(con) as queries:
-        referrals = con.table("csc_referrals")
-        first = queries.value(referrals.referral_date.min())
-        if first is None or pd.isna(first):
-            raise MissingDataError("csc_referrals is loaded but holds no referrals")
-        assert as_of is not None
-        if as_of < pd.Timestamp(first).date():
-            raise DaevalError(
-                f"--as-of {as_of.isoformat()} is before the first referral "
-                f"({pd.Timestamp(first).date().isoformat()})"
-            )
-        start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+    # One read-only connection held for the whole computation: DuckDB then opens the file
+    # once, and every other connection of this process to it shares that opening.
+    with warehouse.connect(read_only=True):
         loaded = set(warehouse.loaded_tables())
-        people = person_attributes(con.table("people")) if "people" in loaded else None
-        breakdown = Breakdown(
-            # Each measure's query looks up only its subjects' source in people.
-            attributes=people,
-            subgroups=subgroups,
-            period=period,
-            comparison=comparison,
-        )
-        pending = []
-        if "police_notifications" in loaded:
-            # Asked before any other query, so that the answer does not wait for them.
-            notifications = _notification_measures(con, queries, as_of, window_days, breakdown)
-        # The same child is the same person after linkage, even under two CSC ids. Referrals
-        # are flagged as re-referrals once, for both measures of re-referral.
-        keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
-        keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
-        keyed = queries.keep(flag_re_referrals(keyed, window_days))
-        referrals = keyed.rename(child_key="child_id")
-        pending.append(queries.frame(re_referral_rate(keyed, start, end, window_days, breakdown)))
-        if "assessments" in loaded:
-            assessments = con.table("assessments")
-            factor = re_referral_by_factor(keyed, assessments, start, end, window_days)
-            pending.append(queries.frame(factor))
-        if "police_notifications" in loaded:
-            pending += notifications()
-        if {"police_notifications", "notification_children"} <= loaded:
-            pending += _within_window(
-                con, queries, referrals, as_of, window_days, loaded, breakdown
+        if "csc_referrals" not in loaded:
+            raise MissingDataError(
+                "re_referral_rate needs csc_referrals, which has not been loaded into "
+                f"{workspace.root}; add csc_referrals.csv to the data folder and run daeval ingest"
             )
-        if "service_episodes" in loaded:
-            episodes = con.table("service_episodes")
-            pending.append(queries.frame(service_funnel(episodes, as_of, breakdown)))
-            pending.append(queries.frame(dropout_rate(episodes, as_of, breakdown)))
-            responses = con.table("measure_responses") if "measure_responses" in loaded else None
-            pending.append(queries.frame(recruitment_rows(episodes, responses, as_of)))
-            screening = read_screening(workspace.study_file)
-            if screening is not None:
-                pending.append(_screening(con, queries, keyed, screening, as_of))
+        as_of = as_of or warehouse.latest_date()
+        assert as_of is not None
+        used, schemas = _tables_used(warehouse, loaded)
+        settings = None
         if "measure_responses" in loaded:
             settings = settings_from(
                 document.get("instruments"), f"{workspace.study_file.name} instruments"
             )
-            query = change_query(con.table("measure_responses"), settings, as_of, breakdown)
-            pending.append(queries.frame(query, lambda f: change_finish(f, settings, as_of)))
-        frames = [p.result() for p in pending]
-        frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
+        screening = read_screening(workspace.study_file) if "service_episodes" in loaded else None
+        finishers: dict[str, Callable[[pd.DataFrame], Any]] = {
+            "counted": lambda f: f[f.denominator > 0],
+            "survival": lambda f: survival_rows(f, as_of, window_days),
+        }
+        if settings is not None:
+            finishers["change"] = lambda f: change_finish(f, settings, as_of)
+        # The SQL depends on these, and on the code (see daeval.metrics.query_plans).
+        plans = PlanStore(workspace.root / PLANS_FOLDER) if engine == "duckdb" else None
+        study = workspace.study_file.read_bytes() if workspace.study_file.is_file() else b""
+        settled = {
+            "as_of": as_of,
+            "window_days": window_days,
+            "period": period,
+            "study": hashlib.sha256(study).hexdigest(),
+            "loaded": sorted(loaded),
+            "tables": schemas,
+        }
+        with (
+            measure_backend(engine, warehouse.path, used) as con,
+            measure_queries(con, finishers) as queries,
+        ):
+            settled["person_keys"] = _linked(con, warehouse, used)
+
+            def dates() -> list[Pending]:
+                referrals = con.table("csc_referrals")
+                asked = [queries.pending(referrals.referral_date.min())]
+                if "police_notifications" in loaded:
+                    asked.append(_notification_dates(con, queries, as_of, window_days))
+                return asked
+
+            firsts = [p.result() for p in queries.planned(plans, plan_key(**settled), dates)]
+            first = firsts[0]
+            if first is None or pd.isna(first):
+                raise MissingDataError("csc_referrals is loaded but holds no referrals")
+            if as_of < pd.Timestamp(first).date():
+                raise DaevalError(
+                    f"--as-of {as_of.isoformat()} is before the first referral "
+                    f"({pd.Timestamp(first).date().isoformat()})"
+                )
+            start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
+            notified = tuple(_day(v) for v in firsts[1].iloc[0]) if len(firsts) > 1 else None
+
+            def measures() -> list[Pending]:
+                people = person_attributes(con.table("people")) if "people" in loaded else None
+                breakdown = Breakdown(
+                    # Each measure's query looks up only its subjects' source in people.
+                    attributes=people,
+                    subgroups=subgroups,
+                    period=period,
+                    comparison=comparison,
+                )
+                pending = []
+                # The same child is the same person after linkage, even under two CSC ids.
+                # Referrals are flagged as re-referrals once, for both measures of re-referral.
+                referrals = con.table("csc_referrals")
+                keyed = with_person_key(con, referrals, "child_id", "csc", "child_key")
+                keyed = keyed.rename(person_id="child_id").rename(child_id="child_key")
+                keyed = queries.keep(flag_re_referrals(keyed, window_days))
+                referrals = keyed.rename(child_key="child_id")
+                rate = re_referral_rate(keyed, start, end, window_days, breakdown)
+                pending.append(queries.frame(rate))
+                if "assessments" in loaded:
+                    assessments = con.table("assessments")
+                    factor = re_referral_by_factor(keyed, assessments, start, end, window_days)
+                    pending.append(queries.frame(factor))
+                if notified is not None:
+                    pending += _notification_measures(
+                        con, queries, as_of, window_days, breakdown, *notified
+                    )
+                if {"police_notifications", "notification_children"} <= loaded:
+                    pending += _within_window(
+                        con, queries, referrals, as_of, window_days, loaded, breakdown
+                    )
+                if "service_episodes" in loaded:
+                    episodes = con.table("service_episodes")
+                    pending.append(queries.frame(service_funnel(episodes, as_of, breakdown)))
+                    pending.append(queries.frame(dropout_rate(episodes, as_of, breakdown)))
+                    responses = (
+                        con.table("measure_responses") if "measure_responses" in loaded else None
+                    )
+                    pending.append(queries.frame(recruitment_rows(episodes, responses, as_of)))
+                    if screening is not None:
+                        pending.append(_screening(con, queries, keyed, screening, as_of))
+                if settings is not None:
+                    responses = con.table("measure_responses")
+                    query = change_query(responses, settings, as_of, breakdown)
+                    pending.append(queries.frame(query, "change"))
+                return pending
+
+            key = plan_key(**settled, first=first, notified=notified)
+            frames = [p.result() for p in queries.planned(plans, key, measures)]
+            frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     rows = suppress_small_counts(_ordered(_rows_from_frame(frame)), policy)
     rows = _ordered(rows + comparison_rows(rows))
     run = MeasuresRun(
@@ -295,41 +356,50 @@ NOTIFICATION_COLUMNS = (
 """The columns of police notifications that the victims' measures read."""
 
 
-def _notification_measures(
-    con: ibis.BaseBackend, queries: Queries, as_of: date, window_days: int, breakdown: Breakdown
-) -> Callable[[], list[Pending]]:
-    """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person
-    key), from the domestic abuse notifications, computed once for the three. The first
-    notification's date is asked at once; the measures' queries when the function returned is
-    called."""
-    notifications = con.table("police_notifications")
-    da = notifications.filter(notifications.incident_type == "domestic_abuse")
+def _notification_dates(
+    con: ibis.BaseBackend, queries: Queries, as_of: date, window_days: int
+) -> Pending:
+    """The dates the victims' measures start from: the first domestic abuse notification, and the
+    first that can be an index event (a frame of one row: first, first_index)."""
+    da = domestic_abuse(con.table("police_notifications"))
     last_index = as_of - timedelta(days=window_days)
     index = is_index(da, last_index, victim="victim_id")  # victim_key is missing just as victim_id
-    dates = da.aggregate(
-        first=da.notification_date.min(), first_index=da.notification_date.min(where=index)
+    return queries.frame(
+        da.aggregate(
+            first=da.notification_date.min(), first_index=da.notification_date.min(where=index)
+        )
     )
-    first, first_index = queries.frame(dates).result().iloc[0]
 
-    def measures() -> list[Pending]:
-        if first is None or pd.isna(first) or pd.Timestamp(first).date() > as_of:
-            return []
-        keyed = with_person_key(con, da, "victim_id", "police", "victim_key")
-        events = notified(keyed.select(*NOTIFICATION_COLUMNS), window_days)
-        # Each victim's subgroups are looked up once for the three.
-        events, described = breakdown.describe(events, VICTIM, "notification_date")
-        start, end = default_period(pd.Timestamp(first).date(), as_of, window_days)
-        shared = [
-            repeats(start, end),
-            trajectories(as_of, window_days, _day(first_index)),
-            separations(pd.Timestamp(first).date(), as_of),
-        ]
-        rows = victim_rows(events, shared, described)
-        # No risk_trajectory row without index events.
-        keep = (rows.measure != TRAJECTORY) | (rows.denominator > 0)
-        return [queries.frame(rows.filter(keep))]
 
-    return measures
+def _notification_measures(
+    con: ibis.BaseBackend,
+    queries: Queries,
+    as_of: date,
+    window_days: int,
+    breakdown: Breakdown,
+    first: date | None,
+    first_index: date | None,
+) -> list[Pending]:
+    """repeat_notification_rate, risk_trajectory and post_separation_share (victims by person
+    key), from the domestic abuse notifications, computed once for the three; ``first`` and
+    ``first_index`` as :func:`_notification_dates` gives them."""
+    if first is None or first > as_of:
+        return []
+    da = domestic_abuse(con.table("police_notifications"))
+    keyed = with_person_key(con, da, "victim_id", "police", "victim_key")
+    events = notified(keyed.select(*NOTIFICATION_COLUMNS), window_days)
+    # Each victim's subgroups are looked up once for the three.
+    events, described = breakdown.describe(events, VICTIM, "notification_date")
+    start, end = default_period(first, as_of, window_days)
+    shared = [
+        repeats(start, end),
+        trajectories(as_of, window_days, first_index),
+        separations(first, as_of),
+    ]
+    rows = victim_rows(events, shared, described)
+    # No risk_trajectory row without index events.
+    keep = (rows.measure != TRAJECTORY) | (rows.denominator > 0)
+    return [queries.frame(rows.filter(keep))]
 
 
 def _within_window(
@@ -371,8 +441,8 @@ def _within_window(
     counted = window_measures(flagged, as_of, window_days, measures, breakdown)
     survival = survival_query(flagged, as_of, window_days, breakdown)
     pending = [
-        queries.frame(counted, lambda f: f[f.denominator > 0]),
-        queries.frame(survival, lambda f: survival_rows(f, as_of, window_days)),
+        queries.frame(counted, "counted"),
+        queries.frame(survival, "survival"),
     ]
     queries.release(flagged)
     return pending
@@ -383,12 +453,31 @@ def _day(value: Any) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def _tables_used(warehouse: Warehouse) -> list[str]:
-    """The loaded tables, with the trusted links and person keys the measures look people up in."""
+def _linked(con: ibis.BaseBackend, warehouse: Warehouse, used: list[str]) -> bool:
+    """Whether linkage has given person keys, as :func:`has_person_keys` finds, without
+    compiling a query on DuckDB (the first query Ibis compiles in a process costs a second)."""
+    if con.name != "duckdb":
+        return has_person_keys(con)
+    if "person_keys" not in used:
+        return False
+    with warehouse.connect(read_only=True) as raw:
+        return bool(scalar(raw, "SELECT count(*) > 0 FROM person_keys"))
+
+
+def _tables_used(warehouse: Warehouse, loaded: set[str]) -> tuple[list[str], list[list[str]]]:
+    """The ``loaded`` tables, with the trusted links and person keys the measures look people up
+    in; and the columns of those tables (table, column, type, nullable), which the SQL depends
+    on."""
     with warehouse.connect(read_only=True) as raw:
         present = {r[0] for r in raw.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-    keys = {"person_links", "person_keys"} & present
-    return sorted(set(warehouse.loaded_tables()) | keys)
+        used = sorted(loaded | ({"person_links", "person_keys"} & present))
+        columns = raw.execute(
+            "SELECT table_name, column_name, data_type, CAST(is_nullable AS VARCHAR) "
+            "FROM duckdb_columns() WHERE table_name IN (SELECT unnest(?)) "
+            "ORDER BY table_name, column_index",
+            [used],
+        ).fetchall()
+    return used, [list(map(str, c)) for c in columns]
 
 
 def _screening(
@@ -419,20 +508,20 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _fields(row: MeasureRow) -> dict[str, object]:
-    """A row's fields in order (as dataclasses.asdict, without its deep copies: the fields are
+def _values(row: MeasureRow) -> tuple[object, ...]:
+    """A row's fields in order (as dataclasses.astuple, without its deep copies: the fields are
     plain values)."""
-    return {name: getattr(row, name) for name in MEASURE_FIELDS}
+    return tuple(getattr(row, name) for name in MEASURE_FIELDS)
 
 
 def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
     """Write the measures CSV, its metadata, and the same rows into the warehouse."""
     workspace.outputs.mkdir(parents=True, exist_ok=True)
+    values = [_values(row) for row in run.rows]
     with run.csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(MEASURES_COLUMNS)
-        for row in run.rows:
-            writer.writerow([_cell(v) for v in _fields(row).values()])
+        writer.writerows([_cell(v) for v in row] for row in values)
     meta = {
         "daeval_version": __version__,
         "as_of": run.as_of.isoformat(),
@@ -466,7 +555,10 @@ def write_measures(run: MeasuresRun, workspace: Workspace) -> None:
         )
         # One insert of the whole table (row by row, 2,000 rows took about two seconds).
         columns = ", ".join(_quoted(c) for c in MEASURES_COLUMNS)
-        new_rows = pa.Table.from_pylist([_fields(r) for r in run.rows], schema=MEASURES_ARROW)
+        new_rows = pa.Table.from_arrays(
+            [pa.array([v[i] for v in values], f.type) for i, f in enumerate(MEASURES_ARROW)],
+            schema=MEASURES_ARROW,
+        )
         con.register("new_measures", new_rows)
         con.execute(f"INSERT INTO measures ({columns}) SELECT {columns} FROM new_measures")
         con.unregister("new_measures")
