@@ -50,6 +50,14 @@ class TableFormat(StrEnum):
     parquet = "parquet"
 
 
+class ExampleStudy(StrEnum):
+    """The example studies ``init`` can start from (``--example``; daeval.study.examples)."""
+
+    feasibility = "feasibility"
+    innovations = "innovations"
+    step_up = "step-up"
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -227,6 +235,7 @@ def link(
     import json
     import os
 
+    from daeval.cli.input_files import check_readable
     from daeval.cli.summary import print_link_summary
     from daeval.link.run import link_workspace
     from daeval.link.study import linkage_threshold
@@ -237,6 +246,10 @@ def link(
     ws = Workspace(workspace)
     if sweep and truth is None:
         raise DaevalError("--sweep needs --truth FILE (accuracy is measured against a truth file)")
+    if truth is not None:
+        check_readable(truth, "--truth", "a CSV of source, person_id, true_person_id")
+    if model is not None:
+        check_readable(model, "--model", "a model saved by `daeval link` (linkage_model.json)")
     key = load_key(os.environ, key_file) if truth is not None else None
     saved = None
     if model is not None:
@@ -372,6 +385,7 @@ def report(
     from daeval.warehouse import Workspace
     from daeval.warehouse.marks import check_key
 
+    Workspace(workspace).open()  # a folder without a warehouse is refused: nothing to report
     stated = None
     if key_file is not None or {"DAEVAL_KEY", "DAEVAL_KEY_FILE"} & set(os.environ):
         key = load_key(os.environ, key_file)
@@ -445,11 +459,13 @@ def score(
     an item answered twice) are listed with file, line, column and reason, and their
     questionnaire is marked not valid instead of being scored.
     """
+    from daeval.cli.input_files import check_readable
     from daeval.cli.output_paths import check_outputs
     from daeval.whole_files import written_whole
 
-    if not responses.exists():
-        raise UnusableFileError(f"{responses}: no such file")
+    check_readable(responses, "answers file", "a measure_responses CSV")
+    if settings_file is not None:
+        check_readable(settings_file, "--settings", "a YAML file with an instruments: section")
     problems_file = problems_file or out_file.with_name(f"{out_file.stem}.problems.csv")
     outputs = {"--out": out_file, "--problems": problems_file, "--change": change_file}
     check_outputs(outputs, inputs=[responses, settings_file], force=force)
@@ -536,10 +552,8 @@ def demo(
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
     example: Annotated[
-        str | None,
-        typer.Option(
-            "--example", help="Start from an example study: feasibility, innovations or step-up."
-        ),
+        ExampleStudy | None,
+        typer.Option("--example", help="Start from an example study."),
     ] = None,
 ) -> None:
     """Make a study workspace: DIR/study.yaml (blank, or an example study), DIR/raw for the files
@@ -549,7 +563,7 @@ def init(
     from daeval.warehouse import Workspace
     from daeval.whole_files import written_whole
 
-    text = example_text(example) if example else BLANK
+    text = example_text(example.value) if example else BLANK
     workspace = Workspace(directory)
     if workspace.study_file.exists() or workspace.study_file.is_symlink():
         raise DaevalError(f"{workspace.study_file}: already exists; daeval will not overwrite it")
@@ -579,12 +593,34 @@ def _sub_apps() -> None:
 _sub_apps()
 
 
+def _print_error(message: str) -> None:
+    err.print("[bold red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def usage_message(exc: typer.TyperException) -> str:
+    """A mistake in the command line that typer found (an unknown option, a value outside an
+    option's choices, a missing argument), in one line that says where to read how to write it."""
+    message = " ".join(exc.format_message().replace("Value error, ", "").split()).rstrip(".")
+    context = getattr(exc, "ctx", None)
+    if context is None:
+        return message
+    return f"{message}; see `{context.command_path} --help`"
+
+
 def main() -> None:
     # Everything daeval writes is for its owner only (daeval.warehouse.modes).
     os.umask(0o077)
     try:
-        app()
+        code = app(prog_name="daeval", standalone_mode=False)
     except DaevalError as exc:
-        err.print("[bold red]error:[/] ", end="")
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:
+        if type(exc).__name__ != "NoArgsIsHelpError":  # its help has been printed already
+            _print_error(usage_message(exc))
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _print_error("stopped")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

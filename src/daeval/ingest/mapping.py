@@ -51,7 +51,7 @@ from daeval.ingest.identifiers import identifier_by_name
 from daeval.ingest.redcap_mapping import RedcapMapping
 from daeval.ingest.rules import cell, cleaned, literal, quote
 from daeval.model import TABLES, Kind
-from daeval.study.document import read_document
+from daeval.study.document import read_document, read_text
 from daeval.study.problems import Locator
 
 EXCEL = "excel"
@@ -250,7 +250,7 @@ def load_data_sources(study_file: Path) -> list[DataSource | RedcapSource]:
     and the folders besides the data folder it may be read from."""
     document = read_document(study_file)
     raw = document.get("data_sources")
-    locator = Locator(study_file.read_text(encoding="utf-8")) if raw else None
+    locator = Locator(read_text(study_file)) if raw else None
 
     def where(i: int) -> str:
         line = locator.line(("data_sources", i)) if locator else None
