@@ -77,13 +77,18 @@ def _warn_if_exposed(workspace: Path) -> None:
         )
 
 
+def _reason(exc: Exception) -> str:
+    """An operating system's or parser's reason, in one line."""
+    return " ".join(str(getattr(exc, "strerror", None) or exc).split())
+
+
 def _parse_date(text: str | None) -> date | None:
     if text is None:
         return None
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise DaevalError(f"--as-of {text!r}: expected a date in the form YYYY-MM-DD") from None
+        raise DaevalError(f"--as-of {text!r}: give a date in the form YYYY-MM-DD") from None
 
 
 @app.callback(invoke_without_command=True)
@@ -245,7 +250,10 @@ def link(
 
     ws = Workspace(workspace)
     if sweep and truth is None:
-        raise DaevalError("--sweep needs --truth FILE (accuracy is measured against a truth file)")
+        raise DaevalError(
+            "--sweep needs --truth FILE (accuracy is measured against a truth file): add --truth, "
+            "or leave out --sweep"
+        )
     if truth is not None:
         check_readable(truth, "--truth", "a CSV of source, person_id, true_person_id")
     if model is not None:
@@ -256,7 +264,10 @@ def link(
         try:
             saved = json.loads(model.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DaevalError(f"{model}: cannot be read as a linkage model ({exc})") from None
+            raise DaevalError(
+                f"{model}: cannot be read as a linkage model ({_reason(exc)}); give a model saved "
+                "by `daeval link` (outputs/linkage_model.json), or leave out --model"
+            ) from None
         saved = checked_model(saved, model)
     if threshold is None:
         threshold = linkage_threshold(ws.study_file)
@@ -322,16 +333,19 @@ def measures(
     ] = False,
 ) -> None:
     """Compute the measures and write outputs/measures.csv (disclosure-controlled by default)."""
+    from daeval.warehouse import Workspace
+
+    as_of_date = _parse_date(as_of)
+    Workspace(workspace).open()  # refused before the measures' libraries are loaded
     from daeval.metrics.measures_table import compute_measures
     from daeval.privacy.disclosure_control import DisclosurePolicy
-    from daeval.warehouse import Workspace
 
     policy = DisclosurePolicy(enabled=not no_disclosure_control)
     with step_progress(err, "Measures") as progress:
         progress("re_referral_rate")
         run = compute_measures(
             Workspace(workspace),
-            _parse_date(as_of),
+            as_of_date,
             window_days,
             policy,
             period.value if period else None,
@@ -566,7 +580,10 @@ def init(
     text = example_text(example.value) if example else BLANK
     workspace = Workspace(directory)
     if workspace.study_file.exists() or workspace.study_file.is_symlink():
-        raise DaevalError(f"{workspace.study_file}: already exists; daeval will not overwrite it")
+        raise DaevalError(
+            f"{workspace.study_file}: already exists; daeval will not overwrite it: edit it, or "
+            "choose another folder"
+        )
     for folder in (workspace.root, workspace.root / "raw", workspace.outputs):
         check_is_folder("daeval init", folder)
     workspace.root.mkdir(parents=True, exist_ok=True)

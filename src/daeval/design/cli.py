@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from daeval.errors import DaevalError
+from daeval.errors import DaevalError, MissingDataError
 
 design_app = typer.Typer(
     name="design",
@@ -315,7 +315,9 @@ def recruitment_command(
         from daeval.design.site_funnel import site_funnel
 
         if site is None:
-            raise DaevalError("--workspace needs --site")
+            raise DaevalError(
+                "--workspace needs --site: add --site NAME (a site_id of its episodes)"
+            )
         funnel, counts = site_funnel(Workspace(workspace), site)
         if stage:
             typed = {s.name: s for s in map(_parse_stage, stage)}  # type: ignore[attr-defined]
@@ -413,6 +415,12 @@ def fit_command(
                 "SELECT DISTINCT site_id FROM service_episodes ORDER BY 1").fetchall()]  # fmt: skip
         finally:
             con.close()
+        if not names:
+            raise MissingDataError(
+                f"design fit needs service_episodes, which has not been loaded into {workspace}; "
+                "add service_episodes.csv to the data folder and run daeval ingest, or give "
+                "--per-site-month and --sites"
+            )
         for name in names:
             funnel: Funnel = site_funnel(ws, name)[0]
             observed[name] = funnel.mean_referrals * funnel.conversion

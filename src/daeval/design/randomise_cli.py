@@ -152,8 +152,8 @@ def _settings(
         ]
         if wrong:
             raise RandomisationSettingsError(
-                f"{', '.join(wrong)}: for --method minimisation only; blocks are stratified with "
-                "--strata NAME=LEVEL,LEVEL"
+                f"{', '.join(wrong)}: for --method minimisation only; add --method "
+                "minimisation, or use --strata NAME=LEVEL,LEVEL to stratify blocks"
             )
         return TrialSettings(
             method,
@@ -174,8 +174,8 @@ def _settings(
     ]
     if method == "minimisation" and wrong:
         raise RandomisationSettingsError(
-            f"{', '.join(wrong)}: for --method blocks only; minimisation takes "
-            "--factor NAME=LEVEL,LEVEL (and --weight, --p)"
+            f"{', '.join(wrong)}: for --method blocks only; use --factor NAME=LEVEL,LEVEL (and "
+            "--weight, --p) with minimisation"
         )
     chosen = weighted([parse_factor(text, "--factor") for text in factors], weights)
     return TrialSettings(method, arm_names, parts, tuple(chosen), p=DEFAULT_P if p is None else p)

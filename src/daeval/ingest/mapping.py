@@ -140,7 +140,10 @@ def _file_source(where: str, raw: Mapping[str, Any]) -> DataSource:
         raise StudyFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     table = str(raw.get("table", ""))
     if table not in TABLES:
-        raise StudyFileError(f"{where}: table {table!r} is not a table of the data contract")
+        raise StudyFileError(
+            f"{where}: table {table!r} is not a table of the data contract; choose one of "
+            + ", ".join(TABLES)
+        )
     canonical = set(TABLES[table].column_names)
     columns = {
         normalised_name(k): v

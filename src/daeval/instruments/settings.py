@@ -122,5 +122,8 @@ def read_settings_file(path: Path) -> InstrumentSettings:
             f"{path}: not valid YAML ({yaml_reason(exc)}); check indentation, colons and quotes"
         ) from None
     if not isinstance(document, Mapping):
-        raise InstrumentDefinitionError(f"{path}: expected a mapping with instruments:")
+        raise InstrumentDefinitionError(
+            f"{path}: expected a mapping with instruments:; give a YAML file whose top level "
+            "has an instruments: section (a study.yaml will do)"
+        )
     return settings_from(document.get("instruments"), f"{path.name} instruments")

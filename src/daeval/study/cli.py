@@ -84,7 +84,7 @@ def check(
         )
     summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
     if result.errors or (strict and result.warnings):
-        raise StudyFileError(f"{result.file}: {summary}")
+        raise StudyFileError(f"{result.file}: {summary}; fix the problems listed above")
     out.print(f"{result.file}: passes ({summary})")
 
 
@@ -157,7 +157,6 @@ def render(
     """Draw each intervention's theory of change as DIR/<id>.svg and DIR/<id>.png."""
     from daeval.cli.output_paths import check_outputs
     from daeval.study.check import load_study
-    from daeval.study.toc_render import render_toc
 
     study = load_study(_study_file(workspace))
     chosen = [
@@ -175,6 +174,8 @@ def render(
         ("--out", out_dir / f"{i.id}{suffix}") for i in chosen for suffix in (".svg", ".png")
     ]
     check_outputs(drawings, inputs=[workspace / "study.yaml"], force=force)
+    from daeval.study.toc_render import render_toc
+
     for item in chosen:
         assert item.theory_of_change is not None
         svg, png = render_toc(item.theory_of_change, item.name, out_dir / item.id)

@@ -24,7 +24,7 @@ def read_text(study_file: Path) -> str:
     try:
         return study_file.read_text(encoding="utf-8")
     except IsADirectoryError:
-        reason = "a folder, not a file; study.yaml is a file (`daeval init` makes one)"
+        reason = "a folder, not a file; remove the folder (`daeval init` writes a study.yaml)"
     except OSError as exc:
         reason = f"cannot be read ({exc.strerror}); give its owner read permission"
     except UnicodeDecodeError:
