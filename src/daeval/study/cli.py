@@ -166,7 +166,8 @@ def render(
     if not chosen:
         known = ", ".join(i.id for i in study.interventions if i.theory_of_change) or "none"
         raise DaevalError(
-            f"--intervention {intervention}: no theory of change to draw; choose one of {known}"
+            f"--intervention {intervention}: no theory of change to draw; choose one of the "
+            f"interventions with one: {known}"
             if intervention else
             f"{workspace}/study.yaml: no intervention has a theory_of_change to draw; add one"
         )  # fmt: skip
