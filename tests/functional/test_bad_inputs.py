@@ -92,7 +92,8 @@ CASES = [
     case("measures-as-of", "measures -w @ws --as-of 2020-13-45", 2, "--as-of", "YYYY-MM-DD"),
     case("measures-window", "measures -w @ws --window-days 0", 2, "--window-days"),
     # daeval report --workspace WS
-    case("report-no-warehouse", "report -w @empty --no-pdf", 13, "ingest"),
+    case("report-not-a-workspace", "report -w @empty --no-pdf", 13, "not a workspace", "init"),
+    case("report-file-as-workspace", "report -w @file --no-pdf", 13, "not a workspace folder"),
     case("report-case-studies", "report -w @ws --case-studies 2", 2, "--inside-secure-setting"),
     case("report-another-key", "report -w @ws --no-pdf", 14, fingerprint(TEST_KEY), key="other"),
     case("report-key-file-missing", "report -w @ws --key-file @nokey", 14, "nokey"),

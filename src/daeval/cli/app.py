@@ -399,7 +399,7 @@ def report(
     from daeval.warehouse import Workspace
     from daeval.warehouse.marks import check_key
 
-    Workspace(workspace).open()  # a folder without a warehouse is refused: nothing to report
+    _check_reportable(Workspace(workspace))
     stated = None
     if key_file is not None or {"DAEVAL_KEY", "DAEVAL_KEY_FILE"} & set(os.environ):
         key = load_key(os.environ, key_file)
@@ -418,6 +418,22 @@ def report(
     _print_reports(files)
     if case_studies:
         out.print(f"Case studies, NOT FOR RELEASE: {written[0].resolve()}", soft_wrap=True)
+
+
+def _check_reportable(workspace: object) -> None:
+    """Refuse a workspace that is a file, or a folder with neither a study file nor a warehouse
+    (a report needs one or the other: it reports the study from its study file alone)."""
+    from daeval.errors import WorkspaceError
+    from daeval.warehouse import Workspace
+
+    assert isinstance(workspace, Workspace)
+    workspace.check_folder()
+    if not (workspace.study_file.exists() or workspace.warehouse_path.exists()):
+        raise WorkspaceError(
+            f"{workspace.root}: not a workspace (no study.yaml, no warehouse.duckdb); make one "
+            f"with `daeval init {workspace.root}`, or load data with `daeval ingest DATA_DIR "
+            f"--workspace {workspace.root}`"
+        )
 
 
 def _print_reports(files: object) -> None:
