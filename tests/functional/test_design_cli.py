@@ -116,7 +116,9 @@ def test_recruitment_and_fit_from_a_sites_own_records(daeval, tmp_path):
 
 def test_bad_options_are_refused_with_the_reason(daeval, tmp_path):
     done = daeval("design", "mdes", "--design", "cluster4")
-    assert done.returncode == 2 and "choose individual, cluster2 or cluster3" in done.stderr
+    assert (
+        done.returncode == 2 and "is not one of 'individual', 'cluster2', 'cluster3'" in done.stderr
+    )
     done = daeval("design", "recruitment", "--target", "10", "--workspace", tmp_path)
     assert done.returncode != 0 and "--workspace needs --site" in done.stderr
     done = daeval("design", "recruitment", "--target", "10", "--referrals-per-month", "5",

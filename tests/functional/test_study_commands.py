@@ -52,7 +52,7 @@ def test_init_refuses_to_overwrite_and_names_the_examples(workspaces, tmp_path):
     assert (workspaces["feasibility"] / "study.yaml").read_bytes() == before
     done = daeval("init", str(tmp_path / "x"), "--example", "pilot")
     assert done.returncode == 2
-    assert "choose one of feasibility, innovations, step-up" in done.stderr
+    assert "is not one of 'feasibility', 'innovations', 'step-up'" in done.stderr
     blank = daeval("init", str(tmp_path / "blank"))
     assert blank.returncode == 0
     checked = daeval("study", "check", str(tmp_path / "blank"))

@@ -50,6 +50,14 @@ class TableFormat(StrEnum):
     parquet = "parquet"
 
 
+class ExampleStudy(StrEnum):
+    """The example studies ``init`` can start from (``--example``; daeval.study.examples)."""
+
+    feasibility = "feasibility"
+    innovations = "innovations"
+    step_up = "step-up"
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -69,13 +77,18 @@ def _warn_if_exposed(workspace: Path) -> None:
         )
 
 
+def _reason(exc: Exception) -> str:
+    """An operating system's or parser's reason, in one line."""
+    return " ".join(str(getattr(exc, "strerror", None) or exc).split())
+
+
 def _parse_date(text: str | None) -> date | None:
     if text is None:
         return None
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise DaevalError(f"--as-of {text!r}: expected a date in the form YYYY-MM-DD") from None
+        raise DaevalError(f"--as-of {text!r}: give a date in the form YYYY-MM-DD") from None
 
 
 @app.callback(invoke_without_command=True)
@@ -227,6 +240,7 @@ def link(
     import json
     import os
 
+    from daeval.cli.input_files import check_readable
     from daeval.cli.summary import print_link_summary
     from daeval.link.run import link_workspace
     from daeval.link.study import linkage_threshold
@@ -236,14 +250,24 @@ def link(
 
     ws = Workspace(workspace)
     if sweep and truth is None:
-        raise DaevalError("--sweep needs --truth FILE (accuracy is measured against a truth file)")
+        raise DaevalError(
+            "--sweep needs --truth FILE (accuracy is measured against a truth file): add --truth, "
+            "or leave out --sweep"
+        )
+    if truth is not None:
+        check_readable(truth, "--truth", "a CSV of source, person_id, true_person_id")
+    if model is not None:
+        check_readable(model, "--model", "a model saved by `daeval link` (linkage_model.json)")
     key = load_key(os.environ, key_file) if truth is not None else None
     saved = None
     if model is not None:
         try:
             saved = json.loads(model.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DaevalError(f"{model}: cannot be read as a linkage model ({exc})") from None
+            raise DaevalError(
+                f"{model}: cannot be read as a linkage model ({_reason(exc)}); give a model saved "
+                "by `daeval link` (outputs/linkage_model.json), or leave out --model"
+            ) from None
         saved = checked_model(saved, model)
     if threshold is None:
         threshold = linkage_threshold(ws.study_file)
@@ -309,16 +333,19 @@ def measures(
     ] = False,
 ) -> None:
     """Compute the measures and write outputs/measures.csv (disclosure-controlled by default)."""
+    from daeval.warehouse import Workspace
+
+    as_of_date = _parse_date(as_of)
+    Workspace(workspace).open()  # refused before the measures' libraries are loaded
     from daeval.metrics.measures_table import compute_measures
     from daeval.privacy.disclosure_control import DisclosurePolicy
-    from daeval.warehouse import Workspace
 
     policy = DisclosurePolicy(enabled=not no_disclosure_control)
     with step_progress(err, "Measures") as progress:
         progress("re_referral_rate")
         run = compute_measures(
             Workspace(workspace),
-            _parse_date(as_of),
+            as_of_date,
             window_days,
             policy,
             period.value if period else None,
@@ -372,6 +399,7 @@ def report(
     from daeval.warehouse import Workspace
     from daeval.warehouse.marks import check_key
 
+    _check_reportable(Workspace(workspace))
     stated = None
     if key_file is not None or {"DAEVAL_KEY", "DAEVAL_KEY_FILE"} & set(os.environ):
         key = load_key(os.environ, key_file)
@@ -390,6 +418,22 @@ def report(
     _print_reports(files)
     if case_studies:
         out.print(f"Case studies, NOT FOR RELEASE: {written[0].resolve()}", soft_wrap=True)
+
+
+def _check_reportable(workspace: object) -> None:
+    """Refuse a workspace that is a file, or a folder with neither a study file nor a warehouse
+    (a report needs one or the other: it reports the study from its study file alone)."""
+    from daeval.errors import WorkspaceError
+    from daeval.warehouse import Workspace
+
+    assert isinstance(workspace, Workspace)
+    workspace.check_folder()
+    if not (workspace.study_file.exists() or workspace.warehouse_path.exists()):
+        raise WorkspaceError(
+            f"{workspace.root}: not a workspace (no study.yaml, no warehouse.duckdb); make one "
+            f"with `daeval init {workspace.root}`, or load data with `daeval ingest DATA_DIR "
+            f"--workspace {workspace.root}`"
+        )
 
 
 def _print_reports(files: object) -> None:
@@ -445,11 +489,13 @@ def score(
     an item answered twice) are listed with file, line, column and reason, and their
     questionnaire is marked not valid instead of being scored.
     """
+    from daeval.cli.input_files import check_readable
     from daeval.cli.output_paths import check_outputs
     from daeval.whole_files import written_whole
 
-    if not responses.exists():
-        raise UnusableFileError(f"{responses}: no such file")
+    check_readable(responses, "answers file", "a measure_responses CSV")
+    if settings_file is not None:
+        check_readable(settings_file, "--settings", "a YAML file with an instruments: section")
     problems_file = problems_file or out_file.with_name(f"{out_file.stem}.problems.csv")
     outputs = {"--out": out_file, "--problems": problems_file, "--change": change_file}
     check_outputs(outputs, inputs=[responses, settings_file], force=force)
@@ -536,10 +582,8 @@ def demo(
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
     example: Annotated[
-        str | None,
-        typer.Option(
-            "--example", help="Start from an example study: feasibility, innovations or step-up."
-        ),
+        ExampleStudy | None,
+        typer.Option("--example", help="Start from an example study."),
     ] = None,
 ) -> None:
     """Make a study workspace: DIR/study.yaml (blank, or an example study), DIR/raw for the files
@@ -549,10 +593,13 @@ def init(
     from daeval.warehouse import Workspace
     from daeval.whole_files import written_whole
 
-    text = example_text(example) if example else BLANK
+    text = example_text(example.value) if example else BLANK
     workspace = Workspace(directory)
     if workspace.study_file.exists() or workspace.study_file.is_symlink():
-        raise DaevalError(f"{workspace.study_file}: already exists; daeval will not overwrite it")
+        raise DaevalError(
+            f"{workspace.study_file}: already exists; daeval will not overwrite it: edit it, or "
+            "choose another folder"
+        )
     for folder in (workspace.root, workspace.root / "raw", workspace.outputs):
         check_is_folder("daeval init", folder)
     workspace.root.mkdir(parents=True, exist_ok=True)
@@ -579,12 +626,34 @@ def _sub_apps() -> None:
 _sub_apps()
 
 
+def _print_error(message: str) -> None:
+    err.print("[bold red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def usage_message(exc: typer.TyperException) -> str:
+    """A mistake in the command line that typer found (an unknown option, a value outside an
+    option's choices, a missing argument), in one line that says where to read how to write it."""
+    message = " ".join(exc.format_message().replace("Value error, ", "").split()).rstrip(".")
+    context = getattr(exc, "ctx", None)
+    if context is None:
+        return message
+    return f"{message}; see `{context.command_path} --help`"
+
+
 def main() -> None:
     # Everything daeval writes is for its owner only (daeval.warehouse.modes).
     os.umask(0o077)
     try:
-        app()
+        code = app(prog_name="daeval", standalone_mode=False)
     except DaevalError as exc:
-        err.print("[bold red]error:[/] ", end="")
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:
+        if type(exc).__name__ != "NoArgsIsHelpError":  # its help has been printed already
+            _print_error(usage_message(exc))
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _print_error("stopped")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

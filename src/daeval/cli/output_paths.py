@@ -71,12 +71,14 @@ def check_outputs(
 def check_is_folder(what: str, folder: Path) -> None:
     """Refuse a folder to write into (made when missing) that is a file, or inside one."""
     if folder.exists() and not folder.is_dir():
-        raise OutputPathError(f"{what} {folder}: is a file, not a folder")
+        raise OutputPathError(f"{what} {folder}: is a file, not a folder; give a folder")
     parent = folder.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputPathError(f"{what} {folder}: {parent} is a file, not a folder")
+        raise OutputPathError(
+            f"{what} {folder}: {parent} is a file, not a folder; give a path inside a folder"
+        )
 
 
 def check_folder(

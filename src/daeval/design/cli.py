@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from daeval.errors import DaevalError
+from daeval.errors import DaevalError, MissingDataError
 
 design_app = typer.Typer(
     name="design",
@@ -20,7 +21,19 @@ design_app = typer.Typer(
 )
 out = Console()
 
-DesignOption = Annotated[str, typer.Option("--design", help="individual, cluster2 or cluster3.")]
+
+class DesignKind(StrEnum):
+    """What is randomised (``--design``): individuals, or clusters at two or three levels."""
+
+    individual = "individual"
+    cluster2 = "cluster2"
+    cluster3 = "cluster3"
+
+
+DesignOption = Annotated[
+    DesignKind,
+    typer.Option("--design", help="Individuals, or clusters of two or three levels."),
+]
 ClustersOption = Annotated[
     int,
     typer.Option("--clusters", help="Clusters (cluster2), or level-2 clusters per top cluster."),
@@ -47,15 +60,13 @@ Force = Annotated[
 ]
 
 
-def _design(kind: str, options: dict) -> object:
+def _design(kind: DesignKind, options: dict) -> object:
     """The Design the command's options describe (``options``: the command's local names)."""
     from daeval.design.power import Design
 
-    if kind not in ("individual", "cluster2", "cluster3"):
-        raise DaevalError(f"--design {kind!r}: choose individual, cluster2 or cluster3")
     n = options["n"] if kind == "individual" and "n" in options else options["cluster_size"]
     return Design(
-        kind,  # type: ignore[arg-type]
+        kind.value,  # type: ignore[arg-type]
         n=n,
         clusters=options["clusters"],
         top_clusters=options.get("top_clusters", 1),
@@ -73,6 +84,22 @@ def _design(kind: str, options: dict) -> object:
     )
 
 
+def _check_ranges(*ranges: tuple[str, float, float, float | None]) -> None:
+    """Refuse an option outside its range: (option, value, lowest, a bound it must stay below
+    or None); a count's lowest is 1, a share's range 0 to below 1."""
+    for option, value, lowest, below in ranges:
+        if value < lowest or (below is not None and value >= below):
+            within = f"at least {lowest:g}" + ("" if below is None else f" and below {below:g}")
+            raise DaevalError(f"{option} {value:g}: give a value {within}")
+
+
+def _check_positive(*values: tuple[str, float]) -> None:
+    """Refuse an option (option, value) that is not above 0."""
+    for option, value in values:
+        if not value > 0:
+            raise DaevalError(f"{option} {value:g}: give a number above 0")
+
+
 def _write_chart(path: Path, svg: str) -> None:
     from daeval.whole_files import written_whole
 
@@ -86,7 +113,7 @@ def _print_json(data: object) -> None:
 
 @design_app.command("mdes")
 def mdes_command(
-    kind: DesignOption = "individual",
+    kind: DesignOption = DesignKind.individual,
     n: Annotated[float, typer.Option("--n", help="Individuals in all (individual).")] = 100,
     clusters: ClustersOption = 20,
     cluster_size: ClusterSize = 10,
@@ -171,7 +198,7 @@ def sample_size_command(
     target_rate: Annotated[
         float | None, typer.Option("--target-rate", help="Binary outcome: the rate to detect.")
     ] = None,
-    kind: DesignOption = "individual",
+    kind: DesignOption = DesignKind.individual,
     clusters: ClustersOption = 20,
     cluster_size: ClusterSize = 10,
     icc: Icc = 0.05,
@@ -278,6 +305,8 @@ def recruitment_command(
     from daeval.privacy.disclosure_control import controlled_count
     from daeval.warehouse import Workspace
 
+    _check_ranges(("--runs", runs, 1, None), ("--window", window, 1, None))
+    _check_positive(("--sites", sites))
     ws = None if workspace is None else Workspace(workspace)
     read = [] if ws is None else [ws.warehouse_path, ws.study_file]
     check_outputs({"--chart": chart}, inputs=read, force=force)
@@ -286,7 +315,9 @@ def recruitment_command(
         from daeval.design.site_funnel import site_funnel
 
         if site is None:
-            raise DaevalError("--workspace needs --site")
+            raise DaevalError(
+                "--workspace needs --site: add --site NAME (a site_id of its episodes)"
+            )
         funnel, counts = site_funnel(Workspace(workspace), site)
         if stage:
             typed = {s.name: s for s in map(_parse_stage, stage)}  # type: ignore[attr-defined]
@@ -366,6 +397,11 @@ def fit_command(
     across sites: MDES after the window, and months to reach the target MDES."""
     from daeval.design.fit import Throughput, compare
 
+    _check_ranges(
+        ("--practitioners", practitioners, 1, None), ("--window", window, 1, None),
+        ("--icc", icc, 0, 1), ("--attrition", attrition, 0, 1),
+    )  # fmt: skip
+    _check_positive(("--target-mdes", target_mdes))
     observed: dict[str, float] = {}
     if workspace is not None:
         from daeval.design.recruitment import Funnel
@@ -379,6 +415,12 @@ def fit_command(
                 "SELECT DISTINCT site_id FROM service_episodes ORDER BY 1").fetchall()]  # fmt: skip
         finally:
             con.close()
+        if not names:
+            raise MissingDataError(
+                f"design fit needs service_episodes, which has not been loaded into {workspace}; "
+                "add service_episodes.csv to the data folder and run daeval ingest, or give "
+                "--per-site-month and --sites"
+            )
         for name in names:
             funnel: Funnel = site_funnel(ws, name)[0]
             observed[name] = funnel.mean_referrals * funnel.conversion
@@ -386,6 +428,8 @@ def fit_command(
         sites = sites or len(observed)
     if per_site_month is None or sites is None:
         raise DaevalError("give --workspace, or --per-site-month and --sites")
+    _check_ranges(("--sites", sites, 1, None))
+    _check_positive(("--per-site-month", per_site_month))
     throughput = Throughput(per_site_month, sites, practitioners, icc, attrition=attrition)
     rows = compare(throughput, window, target_mdes)
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -48,6 +49,13 @@ KeyFileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON object instead of text.")]
 
 
+class Method(StrEnum):
+    """How arms are allocated (``--method``; daeval.design.allocation.METHODS)."""
+
+    blocks = "blocks"
+    minimisation = "minimisation"
+
+
 def _key(key_file: Path | None) -> bytes:
     from daeval.privacy.keys import load_key
 
@@ -55,9 +63,12 @@ def _key(key_file: Path | None) -> bytes:
 
 
 def _workspace(path: Path) -> Workspace:
+    """The workspace at ``path``, refused when it is a file (a folder still to be made is one)."""
     from daeval.warehouse import Workspace
 
-    return Workspace(path)
+    workspace = Workspace(path)
+    workspace.check_folder()
+    return workspace
 
 
 def split_names(text: str) -> tuple[str, ...]:
@@ -141,8 +152,8 @@ def _settings(
         ]
         if wrong:
             raise RandomisationSettingsError(
-                f"{', '.join(wrong)}: for --method minimisation only; blocks are stratified with "
-                "--strata NAME=LEVEL,LEVEL"
+                f"{', '.join(wrong)}: for --method minimisation only; add --method "
+                "minimisation, or use --strata NAME=LEVEL,LEVEL to stratify blocks"
             )
         return TrialSettings(
             method,
@@ -163,8 +174,8 @@ def _settings(
     ]
     if method == "minimisation" and wrong:
         raise RandomisationSettingsError(
-            f"{', '.join(wrong)}: for --method blocks only; minimisation takes "
-            "--factor NAME=LEVEL,LEVEL (and --weight, --p)"
+            f"{', '.join(wrong)}: for --method blocks only; use --factor NAME=LEVEL,LEVEL (and "
+            "--weight, --p) with minimisation"
         )
     chosen = weighted([parse_factor(text, "--factor") for text in factors], weights)
     return TrialSettings(method, arm_names, parts, tuple(chosen), p=DEFAULT_P if p is None else p)
@@ -176,7 +187,9 @@ def setup_command(
     arms: Annotated[
         str, typer.Option("--arms", help="The arms, separated by commas: intervention,control.")
     ],
-    method: Annotated[str, typer.Option("--method", help="blocks or minimisation.")] = "blocks",
+    method: Annotated[
+        Method, typer.Option("--method", help="Stratified permuted blocks, or minimisation.")
+    ] = Method.blocks,
     ratio: Annotated[
         str | None,
         typer.Option("--ratio", help="Allocation ratio in the order of --arms, e.g. 2:1 (1:1)."),
@@ -227,7 +240,15 @@ def setup_command(
     from daeval.design.allocation import Trial, setup_trial
 
     settings = _settings(
-        method, arms, ratio, stratifying or [], factor or [], weight or [], block_sizes, p, capacity
+        method.value,
+        arms,
+        ratio,
+        stratifying or [],
+        factor or [],
+        weight or [],
+        block_sizes,
+        p,
+        capacity,
     )
     key = _key(key_file)
     ws = _workspace(workspace)

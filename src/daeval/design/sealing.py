@@ -70,7 +70,10 @@ def unseal(content: bytes, project_key: bytes, trial: str, where: Path) -> dict[
         nonce = base64.b64decode(document["nonce"])
         ciphertext = base64.b64decode(document["ciphertext"])
     except (ValueError, KeyError, TypeError):
-        raise DaevalError(f"{where} is not a sealed randomisation file") from None
+        raise DaevalError(
+            f"{where} is not a sealed randomisation file; restore it from a backup (it holds "
+            "the trial's settings, seed and allocations)"
+        ) from None
     if header["format"] != FORMAT or header["version"] != FORMAT_VERSION:
         raise DaevalError(f"{where}: format {header['format']} {header['version']} is not known")
     try:
@@ -80,7 +83,7 @@ def unseal(content: bytes, project_key: bytes, trial: str, where: Path) -> dict[
     except InvalidTag:
         raise KeyProblemError(
             f"{where} cannot be opened with this project key: the trial was set up under "
-            "another key, or the file has been altered"
+            "another key, or the file has been altered; give the key the trial was set up with"
         ) from None
     if header["trial"] != trial:
         raise DaevalError(f"{where} belongs to trial {header['trial']}, not {trial}")

@@ -53,7 +53,9 @@ def site_funnel(workspace: Workspace, site: str) -> tuple[Funnel, dict[str, tupl
     loaded = warehouse.loaded_tables()
     if "service_episodes" not in loaded:
         raise MissingDataError(
-            f"recruitment needs service_episodes, which has not been loaded into {workspace.root}"
+            f"recruitment needs service_episodes, which has not been loaded into {workspace.root}; "
+            "add service_episodes.csv to the data folder and run daeval ingest, or give "
+            "--referrals-per-month or --monthly-referrals"
         )
     con = ibis.duckdb.connect(str(warehouse.path), read_only=True)
     try:

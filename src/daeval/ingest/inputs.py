@@ -89,7 +89,7 @@ def find_inputs(
     (``<table>.csv|.parquet|.xlsx``, any ``.xml`` as a CIN census file).
     """
     if not data_dir.is_dir():
-        raise UnusableFileError(f"{data_dir}: not a folder")
+        raise UnusableFileError(f"{data_dir}: not a folder; give the folder of input files")
     for source in sources:
         _check_inside(data_dir, source)
     inputs: list[Input] = []
@@ -104,7 +104,11 @@ def find_inputs(
         absent = [n for n in names if not (data_dir / n).is_file()]
         if absent:
             missing.append(
-                RefusedFile(absent[0], f"{absent[0]}: declared in study.yaml but not in {data_dir}")
+                RefusedFile(
+                    absent[0],
+                    f"{absent[0]}: declared in study.yaml but not in {data_dir}; add it to the "
+                    "folder, or remove it from data_sources",
+                )
             )
             continue
         claimed.update(names)

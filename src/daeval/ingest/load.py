@@ -398,8 +398,8 @@ def ingest_folder(
     report = IngestReport(ignored_files=ignored, checked_only=check_only, refused=missing)
     if not inputs and not missing:
         raise UnusableFileError(
-            f"{data_dir}: no input files found (expected names such as people.csv, "
-            "csc_referrals.xlsx or a CIN census .xml)"
+            f"{data_dir}: no input files found; give a folder of files named for their table, "
+            "such as people.csv or csc_referrals.xlsx, or a CIN census .xml"
         )
     say = progress or (lambda step: None)
     workspace.check_folder()

@@ -51,7 +51,7 @@ from daeval.ingest.identifiers import identifier_by_name
 from daeval.ingest.redcap_mapping import RedcapMapping
 from daeval.ingest.rules import cell, cleaned, literal, quote
 from daeval.model import TABLES, Kind
-from daeval.study.document import read_document
+from daeval.study.document import read_document, read_text
 from daeval.study.problems import Locator
 
 EXCEL = "excel"
@@ -140,7 +140,10 @@ def _file_source(where: str, raw: Mapping[str, Any]) -> DataSource:
         raise StudyFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     table = str(raw.get("table", ""))
     if table not in TABLES:
-        raise StudyFileError(f"{where}: table {table!r} is not a table of the data contract")
+        raise StudyFileError(
+            f"{where}: table {table!r} is not a table of the data contract; choose one of "
+            + ", ".join(TABLES)
+        )
     canonical = set(TABLES[table].column_names)
     columns = {
         normalised_name(k): v
@@ -250,7 +253,7 @@ def load_data_sources(study_file: Path) -> list[DataSource | RedcapSource]:
     and the folders besides the data folder it may be read from."""
     document = read_document(study_file)
     raw = document.get("data_sources")
-    locator = Locator(study_file.read_text(encoding="utf-8")) if raw else None
+    locator = Locator(read_text(study_file)) if raw else None
 
     def where(i: int) -> str:
         line = locator.line(("data_sources", i)) if locator else None

@@ -83,7 +83,8 @@ def score_file(path: Path, settings: InstrumentSettings, with_change: bool = Fal
     if missing:
         raise UnusableFileError(
             f"{path.name}: required column{'s' if len(missing) > 1 else ''} missing: "
-            f"{', '.join(missing)} (a measure_responses file has {', '.join((*REQUIRED, *OPTIONAL))})"
+            f"{', '.join(missing)}; add {'them' if len(missing) > 1 else 'it'} (a "
+            f"measure_responses file has {', '.join((*REQUIRED, *OPTIONAL))})"
         )
     stage_csv(con, path, names, list(zip(names, columns, strict=True)), "answers_raw")
     present = set(columns)

@@ -109,10 +109,21 @@ def settings_from(section: Any, origin: str) -> InstrumentSettings:
 
 def read_settings_file(path: Path) -> InstrumentSettings:
     """Settings from a YAML file whose top level is ``instruments:`` (a study file will do)."""
+    from daeval.study.document import yaml_reason
+
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InstrumentDefinitionError(f"{path}: cannot be read ({exc})") from None
+    except OSError as exc:
+        raise InstrumentDefinitionError(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InstrumentDefinitionError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except yaml.YAMLError as exc:
+        raise InstrumentDefinitionError(
+            f"{path}: not valid YAML ({yaml_reason(exc)}); check indentation, colons and quotes"
+        ) from None
     if not isinstance(document, Mapping):
-        raise InstrumentDefinitionError(f"{path}: expected a mapping with instruments:")
+        raise InstrumentDefinitionError(
+            f"{path}: expected a mapping with instruments:; give a YAML file whose top level "
+            "has an instruments: section (a study.yaml will do)"
+        )
     return settings_from(document.get("instruments"), f"{path.name} instruments")

@@ -83,8 +83,11 @@ def _truth_table(con: duckdb.DuckDBPyConnection, truth: Path, key: bytes) -> Non
             "CREATE OR REPLACE TEMP TABLE truth_raw AS SELECT * FROM "
             f"read_csv({literal(str(truth))}, all_varchar=true, header=true)"
         )
-    except duckdb.Error as exc:
-        raise MissingDataError(f"{truth}: cannot be read as a CSV truth file ({exc})") from None
+    except duckdb.Error:
+        raise MissingDataError(  # the reader's words can repeat the file's clear ids: not shown
+            f"{truth}: cannot be read as a CSV truth file; save it as UTF-8 CSV with the header "
+            "source, person_id, true_person_id"
+        ) from None
     columns = {r[0] for r in con.execute("DESCRIBE truth_raw").fetchall()}
     lacking = {"source", "person_id", "true_person_id"} - columns
     if lacking:

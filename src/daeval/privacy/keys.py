@@ -136,7 +136,9 @@ def load_key(environ: Mapping[str, str], key_file: Path | None = None) -> bytes:
 def new_key_file(path: Path) -> Path:
     """Write a new random key (64 hex characters) to ``path``, readable only by its owner."""
     if path.exists():
-        raise KeyProblemError(f"{path} already exists; a key is never overwritten")
+        raise KeyProblemError(
+            f"{path} already exists; a key is never overwritten: choose another path"
+        )
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -24,6 +24,7 @@ from daeval.errors import DaevalError, StudyFileError
 from daeval.instruments.library import builtin_library
 from daeval.metrics.catalogue import MEASURE_NAMES
 from daeval.model import TABLES
+from daeval.study.document import read_text
 from daeval.study.problems import Locator, Path_, Problem, Severity, readable, schema_problems
 from daeval.study.schema import Intervention, Outcome, StudyFile
 from daeval.study.toc import OUTCOME_TYPES, dead_end_activities, unreached_outcomes
@@ -86,7 +87,7 @@ def check_study_file(study_file: Path, today: date | None = None) -> StudyCheck:
             f"create it, e.g. `daeval init {study_file.parent} --example feasibility`",
         )  # fmt: skip
         return StudyCheck(study_file, [problem])
-    return check_text(study_file.read_text(encoding="utf-8"), study_file, today)
+    return check_text(read_text(study_file), study_file, today)
 
 
 def check_text(text: str, study_file: Path, today: date | None = None) -> StudyCheck:
@@ -126,11 +127,13 @@ def load_study(study_file: Path) -> StudyFile:
     """The study of ``study_file``, or a StudyFileError listing its errors."""
     result = check_study_file(study_file)
     if result.errors or result.study is None:
-        listed = "\n".join(p.render(study_file.name) for p in result.errors[:10])
-        more = f"\n… and {len(result.errors) - 10} more" if len(result.errors) > 10 else ""
+        first = result.errors[0]
+        at = f"{study_file}:{first.line}" if first.line else str(study_file)
+        count = len(result.errors)
+        others = f"and {count - 1} more error(s); " if count > 1 else ""
         raise StudyFileError(
-            f"{study_file}: {len(result.errors)} problem(s); run `daeval study check "
-            f"{study_file.parent}` for all of them:\n{listed}{more}"
+            f"{at}: {first.where}: {first.message}. Fix: {first.fix} ({others}`daeval study "
+            f"check {study_file.parent}` lists every problem)"
         )
     return result.study
 

@@ -84,7 +84,7 @@ def check(
         )
     summary = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
     if result.errors or (strict and result.warnings):
-        raise StudyFileError(f"{result.file}: {summary}")
+        raise StudyFileError(f"{result.file}: {summary}; fix the problems listed above")
     out.print(f"{result.file}: passes ({summary})")
 
 
@@ -127,7 +127,10 @@ def partners(workspace: Workspace, out_file: OutCsv = None, force: Force = False
     study = load_study(_study_file(workspace))
     selection = study.partner_selection
     if selection is None:
-        raise StudyFileError(f"{workspace}/study.yaml has no partner_selection section")
+        raise StudyFileError(
+            f"{workspace}/study.yaml has no partner_selection section; add one (the example "
+            "study of `daeval init DIR --example feasibility` has one)"
+        )
     rows = choices_table(select_partners(selection), selection)
     table = Table(*(str(k) for k in rows[0]))
     for row in rows:
@@ -154,7 +157,6 @@ def render(
     """Draw each intervention's theory of change as DIR/<id>.svg and DIR/<id>.png."""
     from daeval.cli.output_paths import check_outputs
     from daeval.study.check import load_study
-    from daeval.study.toc_render import render_toc
 
     study = load_study(_study_file(workspace))
     chosen = [
@@ -163,12 +165,18 @@ def render(
     ]  # fmt: skip
     if not chosen:
         known = ", ".join(i.id for i in study.interventions if i.theory_of_change) or "none"
-        raise DaevalError(f"no theory of change to draw for {intervention or 'any intervention'}"
-                          f" (interventions with one: {known})")  # fmt: skip
+        raise DaevalError(
+            f"--intervention {intervention}: no theory of change to draw; choose one of the "
+            f"interventions with one: {known}"
+            if intervention else
+            f"{workspace}/study.yaml: no intervention has a theory_of_change to draw; add one"
+        )  # fmt: skip
     drawings = [
         ("--out", out_dir / f"{i.id}{suffix}") for i in chosen for suffix in (".svg", ".png")
     ]
     check_outputs(drawings, inputs=[workspace / "study.yaml"], force=force)
+    from daeval.study.toc_render import render_toc
+
     for item in chosen:
         assert item.theory_of_change is not None
         svg, png = render_toc(item.theory_of_change, item.name, out_dir / item.id)
@@ -192,9 +200,13 @@ def readiness(
     study = load_study(_study_file(workspace))
     lines = scorecard(study, loaded_from(workspace / "warehouse.duckdb"), workspace)
     if intervention is not None:
+        known = ", ".join(sorted({line.intervention for line in lines})) or "none"
         lines = [line for line in lines if line.intervention == intervention]
         if not lines:
-            raise DaevalError(f"--intervention {intervention!r}: not an intervention under study")
+            raise DaevalError(
+                f"--intervention {intervention!r}: not an intervention under study; choose one "
+                f"of {known}"
+            )
     verdicts = overall(lines)
     for name, verdict in verdicts.items():
         table = Table("Aspect", "Rating", "Evidence", title=f"{name}: {verdict}")
