@@ -30,7 +30,7 @@ $(VENV)/.compiled: $(VENV)/.synced
 
 test: $(VENV)/.compiled
 	$(VENV)/bin/python -m compileall -q -j 0 src tests > /dev/null
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 check: $(VENV)/.synced
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -155,6 +155,7 @@ def _drawn(referrals, notifications, window, start, length, as_of) -> tuple[dict
     return _tables(referrals, notifications), args
 
 
+@pytest.mark.slow
 @settings(max_examples=25, **SETTINGS)
 @given(**DRAWN)
 def test_duckdb_and_the_reference_give_the_same_counts(**drawn):

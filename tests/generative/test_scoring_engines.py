@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ibis
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from tests.lib import reference_scoring
@@ -101,6 +102,7 @@ TOTALS = ("score", "valid", "prorated")
 
 
 # 12 batches of up to six cases: about as many cases as 60 single ones, in a fifth of the queries.
+@pytest.mark.slow
 @settings(
     max_examples=12,
     deadline=None,
