@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,14 @@ def spark_session():
     if running is not None:
         running.stop()
     shutil.rmtree(spark.WAREHOUSE, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def synthetic_folder(tmp_path_factory) -> Path:
+    """A synthetic authority at scale 0.5 (seed 11: people, sources, trusted links and the truth
+    file), generated once per worker for the tests that read one. Read it; never write into it."""
+    from daeval.synth import generate
+
+    folder = tmp_path_factory.mktemp("synthetic") / "raw"
+    generate(folder, scale=0.5, seed=11)
+    return folder

@@ -15,17 +15,17 @@ from daeval.ingest.load import ingest_folder
 from daeval.link.run import link_workspace
 from daeval.link.train import MIN_RECORDS
 from daeval.privacy.pseudonyms import pseudonym
-from daeval.synth import generate
 from daeval.warehouse import Workspace
 
 pytestmark = pytest.mark.xdist_group("link_synthetic")
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
-    """A synthetic folder and a workspace holding it, before linkage (copied by each test)."""
+def ingested(tmp_path_factory, synthetic_folder):
+    """The synthetic folder (``raw``) and a workspace holding it, before linkage (``template``,
+    copied by each test)."""
     root = tmp_path_factory.mktemp("link")
-    generate(root / "raw", scale=0.5, seed=11)
+    (root / "raw").symlink_to(synthetic_folder, target_is_directory=True)
     ingest_folder(root / "raw", Workspace(root / "template"), TEST_KEY)
     return root
 
