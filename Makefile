@@ -21,8 +21,16 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 demo: $(VENV)/.synced
 	$(VENV)/bin/daeval demo
 
-test: $(VENV)/.synced
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+# Bytecode for every installed module, compiled once per environment, and for src and tests when
+# they change: where Python writes no bytecode itself (PYTHONDONTWRITEBYTECODE), each test worker
+# and each `daeval` a test starts would compile the same modules again (seconds each).
+$(VENV)/.compiled: $(VENV)/.synced
+	$(VENV)/bin/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
+	touch $@
+
+test: $(VENV)/.compiled
+	$(VENV)/bin/python -m compileall -q -j 0 src tests > /dev/null
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 check: $(VENV)/.synced
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -91,6 +91,7 @@ def _site_folder(root):
     return folder
 
 
+@pytest.mark.slow
 def test_recruitment_and_fit_from_a_sites_own_records(daeval, tmp_path):
     folder = _site_folder(tmp_path)
     assert daeval("ingest", folder, "--workspace", tmp_path / "ws").returncode == 0

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from daeval.link.model import default_model
 
 pytestmark = pytest.mark.xdist_group("link_cli")
 
@@ -11,9 +15,14 @@ def test_link_prints_people_pairs_and_accuracy_against_the_truth_file(daeval, tm
     raw, ws = tmp_path / "raw", tmp_path / "ws"
     assert daeval("synth", raw, "--scale", "0.2", "--seed", "3").returncode == 0
     assert daeval("ingest", raw, "--workspace", ws).returncode == 0
+    # A saved model (the default one): training is tested in tests/integration/test_link.py and
+    # runs from the command line in `daeval demo`.
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(default_model()), encoding="utf-8")
     result = daeval(
-        "link", "--workspace", ws, "--truth", raw / "truth" / "people_truth.csv", "--sweep"
-    )
+        "link", "--workspace", ws, "--truth", raw / "truth" / "people_truth.csv", "--sweep",
+        "--model", model,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "records →" in text and "people;" in text

@@ -149,6 +149,7 @@ def test_as_of_and_window_change_the_figures(loaded, daeval):
     assert got == expected
 
 
+@pytest.mark.slow
 def test_the_same_inputs_give_the_same_bytes(loaded, daeval):
     ws, _ = loaded
     daeval("measures", "--workspace", ws)

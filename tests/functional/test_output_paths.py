@@ -69,6 +69,7 @@ def test_score_explains_a_folder_or_a_clash_in_one_line(answers, tmp_path, daeva
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "out"]
 
 
+@pytest.mark.slow
 def test_synth_refuses_a_folder_of_other_files(tmp_path, daeval):
     real = tmp_path / "real"
     real.mkdir()
@@ -90,6 +91,7 @@ def test_synth_refuses_a_folder_of_other_files(tmp_path, daeval):
     assert (real / "people.csv").read_text(encoding="utf-8").startswith("source,person_id")
 
 
+@pytest.mark.slow
 def test_charts_tables_and_drawings_need_force_to_replace(tmp_path, daeval):
     chart = tmp_path / "power.svg"
     chart.write_text("kept", encoding="utf-8")

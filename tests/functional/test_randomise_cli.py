@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from tests.lib.keys import OTHER_KEY
 
 PEOPLE = [
@@ -23,6 +24,7 @@ def _ok(done):
     return done.stdout
 
 
+@pytest.mark.slow
 def test_blocks_from_setup_to_verify(daeval, tmp_path):
     ws = tmp_path / "ws"
     _ok(daeval("randomise", "setup", "--workspace", ws, "--arms", "intervention,control",

@@ -7,6 +7,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.lib.keys import TEST_KEY
@@ -35,6 +36,7 @@ def _text(header: list[str], rows: list[list[str]], blank_lines: bool) -> str:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(row, max_size=12),

@@ -15,7 +15,6 @@ from tests.lib.keys import TEST_KEY
 from tests.lib.tables import write_table
 
 from daeval.ingest.load import ingest_folder
-from daeval.synth import generate
 from daeval.warehouse import Workspace
 
 
@@ -41,15 +40,14 @@ def start_ingest(data: Path, ws: Path) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_killing_the_process_at_any_moment_never_leaves_a_partial_load(tmp_path):
-    first, second = tmp_path / "first", tmp_path / "second"
+def test_killing_the_process_at_any_moment_never_leaves_a_partial_load(tmp_path, synthetic_folder):
+    first, second = tmp_path / "first", synthetic_folder
     write_table(first, "people", "source | person_id | sex\ncsc | c1 | F\npolice | p1 | M")
     write_table(
         first,
         "csc_referrals",
         "referral_id | child_id | la_code | referral_date\nr1 | c1 | 990 | 2016-01-01",
     )
-    generate(second, scale=0.5, seed=4)
 
     # The two states the warehouse may be in: before the second ingest, and after it.
     reference = Workspace(tmp_path / "reference")

@@ -15,17 +15,17 @@ from daeval.ingest.load import ingest_folder
 from daeval.link.run import link_workspace
 from daeval.link.train import MIN_RECORDS
 from daeval.privacy.pseudonyms import pseudonym
-from daeval.synth import generate
 from daeval.warehouse import Workspace
 
 pytestmark = pytest.mark.xdist_group("link_synthetic")
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
-    """A synthetic folder and a workspace holding it, before linkage (copied by each test)."""
+def ingested(tmp_path_factory, synthetic_folder):
+    """The synthetic folder (``raw``) and a workspace holding it, before linkage (``template``,
+    copied by each test)."""
     root = tmp_path_factory.mktemp("link")
-    generate(root / "raw", scale=0.5, seed=11)
+    (root / "raw").symlink_to(synthetic_folder, target_is_directory=True)
     ingest_folder(root / "raw", Workspace(root / "template"), TEST_KEY)
     return root
 
@@ -171,11 +171,13 @@ def test_a_source_without_features_links_only_through_trusted_links(tmp_path):
 
 
 def test_a_second_run_replaces_the_keys_of_the_people_it_links(linked, ingested, tmp_path):
+    # The model trained on this folder (training is seeded: it would train the same one again).
+    model = linked[2].model.settings
     ws = _fresh(ingested, tmp_path)
-    link_workspace(ws, threshold=30.0)  # nothing but trusted links joins records
+    link_workspace(ws, threshold=30.0, model=model)  # nothing but trusted links joins records
     alone = _keys(ws)
     ingest_folder(ingested / "raw", ws, TEST_KEY, sources=None)  # features again
-    link_workspace(ws)
+    link_workspace(ws, model=model)
     again = _keys(ws)
     assert set(alone) == set(again)
     assert len(set(again.values())) < len(set(alone.values()))

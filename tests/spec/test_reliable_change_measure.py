@@ -58,9 +58,10 @@ def _rows() -> list[dict]:
     return rows
 
 
-@pytest.fixture(params=[e for e in SPEC_ENGINES if e != "reference"])
+@pytest.fixture(scope="module", params=[e for e in SPEC_ENGINES if e != "reference"])
 def change_measures(request):
-    """The figures below are worked by hand and by scipy, so the Ibis engines are checked."""
+    """The figures below are worked by hand and by scipy, so the Ibis engines are checked (the
+    rows computed once per engine for the tests that read them)."""
     engine = _engine(request)
     with _connected(engine) as con:
         table = con.create_table("measure_responses", answers_table(_rows()))

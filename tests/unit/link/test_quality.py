@@ -40,6 +40,7 @@ def _tables(con, assignments):
     con.executemany("INSERT INTO t VALUES (?, ?)", [(r, f"t{t}") for r, _, t in assignments])
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=30))
 def test_pairwise_and_cluster_figures_equal_a_count_over_every_pair(pairs):

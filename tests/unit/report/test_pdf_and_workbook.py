@@ -101,6 +101,7 @@ def test_pdf_of_small_html_is_an_a4_page_with_text_table_and_chart(tmp_path: Pat
     assert "Northfield" in text and "4321" in text
 
 
+@pytest.mark.slow
 def test_pdf_is_byte_for_byte_the_same_for_the_same_html(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     one = write_pdf(SMALL_HTML, tmp_path / "one.pdf").read_bytes()
