@@ -1,8 +1,8 @@
 """Outputs made from synthetic data say so, visibly, and outputs made from real data do not.
 
-A small ``daeval demo`` (synthetic) is built once, and the same files are loaded once more from a
-folder without synth's manifest (so nothing marks them synthetic), through ingest, link, measures
-and report. Every HTML page, PDF page, chart and workbook sheet of the first carries the label;
+The session's one ``daeval demo`` (synthetic) is read, and a small set of synth's tables is loaded
+from a folder without synth's manifest (so nothing marks them synthetic), through ingest, link,
+measures and report. Every HTML page, PDF page, chart and workbook sheet of the first carries the label;
 none of the second does. Synthetic dates lie in the demo study's own time: the three financial
 years before the study begins.
 """
@@ -27,11 +27,10 @@ from tests.lib.pdf_pages import page_texts
 
 from daeval.model import TABLES, Kind
 
-pytestmark = pytest.mark.xdist_group("synthetic-labels")
+pytestmark = pytest.mark.xdist_group("demo")  # shares the session's one daeval demo
 
-SCALE, SEED = 0.02, 0
-"""Small, for speed (at scale 0.01 some seeds suppress the count of trusted links, which the
-report does not yet expect)."""
+REAL_SCALE = 0.02
+"""The real-data copy is small, for speed (it is checked for the absence of labels)."""
 BANNER = "Synthetic data \N{EM DASH} not a real study's figures"
 PROGRAMMES = (
     "For Baby's Sake",
@@ -63,14 +62,15 @@ def _real_study_yaml() -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    """The synthetic demo folder, and a workspace of the same files loaded as real data."""
-    demo = tmp_path_factory.mktemp("synthetic-demo")
-    _run("demo", demo, "--scale", SCALE, "--seed", SEED)
+def built(demo, tmp_path_factory) -> dict[str, Path]:
+    """The synthetic demo folder (the session's ``daeval demo``), and a workspace of synthetic
+    files loaded as real data: synth's tables without its manifest, so nothing marks them."""
+    folder, _ = demo
     plain = tmp_path_factory.mktemp("plain")
-    raw = plain / "raw"
+    made, raw = plain / "made", plain / "raw"
+    _run("synth", made, "--scale", REAL_SCALE, "--seed", 0)
     raw.mkdir()
-    for csv in (demo / "raw").glob("*.csv"):  # not manifest.json, not truth/
+    for csv in made.glob("*.csv"):  # not manifest.json, not truth/
         shutil.copy(csv, raw / csv.name)
     workspace = plain / "study"
     _run("init", workspace)
@@ -79,7 +79,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     _run("link", "--workspace", workspace)
     _run("measures", "--workspace", workspace)
     _run("report", "--workspace", workspace)
-    return {"demo": demo, "synthetic": demo / "study", "real": workspace, "real_raw": raw}
+    return {"demo": folder, "synthetic": folder / "study", "real": workspace, "real_raw": raw}
 
 
 def _pages(workspace: Path, suffix: str) -> list[Path]:
@@ -165,10 +165,12 @@ def test_the_provenance_says_synthetic_with_seed_scale_and_dates(built):
             continue  # the one-page summary states it in its banner and footer
         origin = _provenance(html)["Data origin"]
         assert origin.startswith("SYNTHETIC"), page.name
-        assert f"seed {SEED}," in origin and f"scale {SCALE}," in origin and period in origin
+        seed, scale = manifest["seed"], manifest["scale"]
+        assert f"seed {seed}," in origin and f"scale {scale}," in origin and period in origin
     about = load_workbook(built["synthetic"] / "outputs" / "tables.xlsx")["About"]
     rows = {r[0]: r[1] for r in about.iter_rows(values_only=True) if r[0]}
-    assert rows["Data origin"].startswith("SYNTHETIC") and f"seed {SEED}," in rows["Data origin"]
+    assert rows["Data origin"].startswith("SYNTHETIC")
+    assert f"seed {manifest['seed']}," in rows["Data origin"]
 
 
 def test_the_case_studies_of_synthetic_data_carry_the_banner(built, tmp_path):
@@ -205,7 +207,7 @@ def test_real_data_loaded_beside_synthetic_data_leave_the_reports_labelled(built
     copy = tmp_path / "study"
     shutil.copytree(built["synthetic"], copy)
     key = built["demo"] / "demo.key"
-    _run("ingest", built["real_raw"], "--workspace", copy, key_file=key)
+    _run("ingest", built["real_raw"], "--workspace", copy, "--replace-all", key_file=key)
     _run("report", "--workspace", copy, "--no-pdf", key_file=key)
     html = (copy / "outputs" / "index.html").read_text(encoding="utf-8")
     assert BANNER in _text(html) and _provenance(html)["Data origin"].startswith("SYNTHETIC")
