@@ -33,19 +33,28 @@ and HarfBuzz/fontTools). How WeasyPrint 70 and pydyf 0.13 could make it differ, 
   overridden while drawing, so the bytes do not depend on the environment either.
 * Font subsets are named from an MD5 of the font description, not at random; the XMP
   ``DocumentID`` (a random UUID) is only written for PDF/X-4 and later, which is not used.
+
+Several reports are drawn at once by :class:`PdfWriter`, in up to two worker processes (one a
+CPU core the process may use), while the caller goes on building the next report's HTML: each
+PDF depends only on its HTML, so the bytes are the same as when drawn one after another. The
+workers are forked from a server process that has imported WeasyPrint once (``forkserver``),
+never from the caller, whose database connections and threads they must not inherit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import threading
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 with warnings.catch_warnings():
@@ -73,6 +82,9 @@ class ExternalResourceError(RuntimeError):
             "(put CSS and charts in the HTML itself)"
         )
         self.url = url
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return (type(self), (self.url,))  # raised again in the caller when drawn by a worker
 
 
 class _RefusedURL(PermissionError):
@@ -172,3 +184,70 @@ def write_pdf(html: str, path: Path) -> Path:
     path = Path(path)
     path.write_bytes(pdf_bytes(html))
     return path
+
+
+MAX_WORKERS = 2
+"""Worker processes drawing PDFs at once: WeasyPrint is single-threaded, and more than two
+would only crowd the caller (which builds the next report meanwhile) on a small machine."""
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class PdfWriter:
+    """Writes PDFs (as :func:`write_pdf` does) in worker processes, several at once.
+
+    Calling it queues one PDF and returns its path at once; the file is there only after
+    :meth:`finish`, which waits for every PDF and raises the first error any of them met (an
+    :class:`ExternalResourceError` as from :func:`write_pdf`). Use it as a context manager:
+    leaving the block normally finishes; leaving it by an exception drops the PDFs not yet
+    started and waits for those being drawn, so nothing writes into the folder afterwards.
+    With ``workers`` of 1 or less each PDF is drawn when it is asked for.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
+        self._jobs: list[Future[Path]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(workers, mp_context=context)
+
+    def __call__(self, html: str, path: Path) -> Path:
+        if self._pool is None:
+            return write_pdf(html, path)
+        self._jobs.append(self._pool.submit(write_pdf, html, Path(path)))
+        return Path(path)
+
+    def finish(self) -> None:
+        """Wait for every PDF queued; raise the first error met."""
+        try:
+            for job in self._jobs:
+                job.result()
+        finally:
+            self._close(cancel=True)
+
+    def _close(self, cancel: bool) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+    def __enter__(self) -> PdfWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self._close(cancel=True)
