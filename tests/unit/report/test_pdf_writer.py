@@ -1,5 +1,6 @@
 """PDFs of several reports drawn at once (daeval.report.pdf.PdfWriter): the same bytes as one
-after another, errors raised in the caller, nothing written after a failure."""
+after another, errors raised in the caller, nothing written after a failure; fonts opened for
+embedding without the tables WeasyPrint drops give the same bytes as fonts opened whole."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def test_leaving_by_an_error_draws_no_more(tmp_path: Path):
     assert len(drawn) < 12  # those queued but not started were dropped
     for path in drawn:  # and those being drawn were finished, not cut short
         assert path.read_bytes() == pdf_bytes(page(f"Report {path.stem[1:]}"))
+
+
+def test_fonts_opened_without_the_layout_tables_embed_the_same_bytes(monkeypatch):
+    import weasyprint.pdf.fonts
+    from fontTools.ttLib import TTFont
+
+    html = page("Reliable change: 60% (95% CI 0.55 to 1.46) AV To Wa fi ffl", "<p>Ünïcödé — ½</p>")
+    lean = pdf_bytes(html)
+    assert weasyprint.pdf.fonts.TTFont is not TTFont
+    monkeypatch.setattr(weasyprint.pdf.fonts, "TTFont", TTFont)
+    assert pdf_bytes(html) == lean
 
 
 def test_reports_name_the_measures_files_as_daeval_measures_writes_them():
