@@ -232,14 +232,15 @@ class PdfWriter:
     :class:`ExternalResourceError` as from :func:`write_pdf`). Use it as a context manager:
     leaving the block normally finishes; leaving it by an exception drops the PDFs not yet
     started and waits for those being drawn, so nothing writes into the folder afterwards.
-    With ``workers`` of 1 or less each PDF is drawn when it is asked for.
+    With ``workers`` of 1 or less (or where processes cannot be forked from a server, as on
+    Windows) each PDF is drawn when it is asked for.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
         self._jobs: list[Future[Path]] = []
         self._pool: ProcessPoolExecutor | None = None
-        if workers > 1:
+        if workers > 1 and "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
             self._pool = ProcessPoolExecutor(workers, mp_context=context)
@@ -256,11 +257,12 @@ class PdfWriter:
             for job in self._jobs:
                 job.result()
         finally:
-            self._close(cancel=True)
+            self._close()
 
-    def _close(self, cancel: bool) -> None:
+    def _close(self) -> None:
+        """Drop the PDFs not yet started, wait for those being drawn, end the workers."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
     def __enter__(self) -> PdfWriter:
@@ -275,4 +277,4 @@ class PdfWriter:
         if kind is None:
             self.finish()
         else:
-            self._close(cancel=True)
+            self._close()
