@@ -161,6 +161,43 @@ def test_demo_page_has_an_outcomes_section_from_the_controlled_change_figures(de
     assert float(means["PHQ9"]["value"]) < 0 < float(means["SWEMWBS"]["value"])
 
 
+def chart_descriptions(html: str) -> dict[str, str]:
+    """Each inline chart's key and its description (what it shows, in words)."""
+    return dict(re.findall(r'<desc id="([A-Za-z0-9_-]+)-desc">(.*?)</desc>', html, flags=re.S))
+
+
+def test_the_demos_headline_charts_show_the_figures_that_passed_disclosure_control(demo):
+    study, _ = demo
+    with (study / "study" / "outputs" / "measures.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["group_by"] == "all"]
+    charts = chart_descriptions(
+        (study / "study" / "outputs" / "index.html").read_text(encoding="utf-8")
+    )
+    # Reliable change by instrument: every share that passed is drawn and said, not hidden in
+    # a bar hatched whole because a neighbouring share was suppressed.
+    passed = {
+        tuple(r["category"].split(":")): float(r["value"])
+        for r in rows
+        if r["measure"] == "reliable_change" and r["suppressed"] == "false"
+        and r["category"].split(":")[1] in ("reliably_improved", "unchanged")
+    }  # fmt: skip
+    assert passed, "no reliable change share of the demo passes disclosure control"
+    said = dict(part.split(": ", 1) for part in charts["change-all"].split("): ", 1)[1].split("; "))
+    for (code, category), value in passed.items():
+        assert f"{category} {100 * value:.0f}%" in said[code], (code, category, said[code])
+    # The demo is sized so that most instruments show a share and no bar is hatched whole but
+    # one's, and the service funnel, the time to a first referral and every effect size pass.
+    assert sum(part.endswith(("suppressed", "suppressed.")) and "%" not in part
+               for part in said.values()) <= 1, said  # fmt: skip
+    for key in ("funnel-all", "km"):
+        assert "suppressed" not in charts[key], charts[key]
+    effects = [r for r in rows if r["measure"] == "reliable_change"
+               and r["category"].endswith(":effect_size")]  # fmt: skip
+    assert len(effects) >= 8 and all(r["suppressed"] == "false" for r in effects), effects
+    for r in effects:
+        assert f"{r['category'].split(':')[0]}: {float(r['value']):.2f}" in charts["effect-all"]
+
+
 def test_design_questions_are_answered_for_the_demo_workspace(demo):
     import json
     import subprocess

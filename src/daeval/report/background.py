@@ -96,7 +96,11 @@ def theory_of_change(inputs: Inputs, site: str | None) -> Section:
         toc = intervention.theory_of_change
         if toc is None or not toc.nodes or (site and intervention.id != wanted):
             continue
-        _, png = render_toc(toc, intervention.name, inputs.outputs / "toc" / intervention.id)
+        png = (inputs.outputs / "toc" / intervention.id).with_suffix(".png")
+        # A report built in a folder of its own (daeval.report.build) draws each diagram once:
+        # the site reports reuse the cross-site report's.
+        if inputs.out is None or not png.exists():
+            _, png = render_toc(toc, intervention.name, png.with_suffix(""))
         kinds = ", ".join(
             f"{sum(1 for n in toc.nodes if n.type == kind)} {LABELS[kind].lower()}"
             for kind in LABELS if any(n.type == kind for n in toc.nodes)

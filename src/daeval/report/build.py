@@ -14,7 +14,8 @@ import base64
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -72,6 +73,19 @@ def _pdf_writer() -> Callable[[str, Path], Path] | None:
     except OSError:
         return None
     return write_pdf
+
+
+@contextmanager
+def _pdf_writers(pdf: bool) -> Iterator[Callable[[str, Path], Path] | None]:
+    """Several PDFs drawn at once (daeval.report.pdf.PdfWriter), all written on leaving; None
+    without PDFs or without Pango."""
+    if not pdf or _pdf_writer() is None:
+        yield None
+        return
+    from daeval.report.pdf import PdfWriter
+
+    with PdfWriter() as writer:
+        yield writer
 
 
 def provenance(inputs: Inputs, key_fingerprint: str | None) -> Provenance:
@@ -196,7 +210,8 @@ def build_reports(
     workspace.outputs.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=BUILDING, dir=workspace.root))
     try:
-        files = _build(workspace, building, key_fingerprint, pdf, policy, progress)
+        with _pdf_writers(pdf) as write_pdf:
+            files = _build(workspace, building, key_fingerprint, pdf, write_pdf, policy, progress)
         return _move_into_place(files, building, workspace.outputs)
     finally:
         shutil.rmtree(building, ignore_errors=True)
@@ -243,10 +258,11 @@ def _build(
     outputs: Path,
     key_fingerprint: str | None,
     pdf: bool,
+    write_pdf: Callable[[str, Path], Path] | None,
     policy: DisclosurePolicy,
     progress: Callable[[str], None],
 ) -> ReportFiles:
-    """Write every report of ``workspace`` into the folder ``outputs``."""
+    """Write every report of ``workspace`` into the folder ``outputs`` (PDFs with ``write_pdf``)."""
     from daeval.report.workbook import write_workbook
 
     inputs = replace(gather(workspace, policy), out=outputs)
@@ -257,8 +273,6 @@ def _build(
     title = inputs.study.study.title if inputs.study and inputs.study.study else "Study report"
     title = labelled_title(title, inputs.synthetic)
     (outputs / SITES).mkdir(parents=True, exist_ok=True)
-
-    write_pdf = _pdf_writer() if pdf else None
 
     def write(path: Path, html: str) -> list[Path]:
         path.write_text(html, encoding="utf-8")

@@ -98,6 +98,30 @@ def category_segments(
     return out
 
 
+def shown_segments(
+    shares: dict[str, float | None], categories: list[str]
+) -> list[tuple[str, float, float]] | None:
+    """For a group with suppressed shares: (category, left, width) of each share that passed
+    disclosure control, at its own width, left to right; the rest of the bar (from the last
+    right edge to 1) is the suppressed shares together, which the shown ones and the whole
+    reveal anyway. ``None`` when nothing can be shown: no share passed, only one was suppressed
+    (the rest of the bar would be that share: complementary suppression hides two or more), or
+    the shares are not proportions of one whole (each in [0, 1], summing to at most 1)."""
+    known = [(c, float(v)) for c in categories if (v := shares[c]) is not None]
+    if (
+        not known
+        or len(categories) - len(known) < 2
+        or any(not 0 <= v <= 1 for _, v in known)
+        or sum(v for _, v in known) > 1 + 1e-9
+    ):
+        return None
+    out, left = [], 0.0
+    for category, value in known:
+        out.append((category, left, value))
+        left += value
+    return out
+
+
 def category_bars(
     key: str,
     title: str,
@@ -105,30 +129,41 @@ def category_bars(
     categories: list[str],
     value_label: str,
 ) -> Chart:
-    """One 100%-stacked horizontal bar per group; a group with a suppressed share is grey."""
+    """One 100%-stacked horizontal bar per group. In a group with suppressed shares, the shares
+    that passed are drawn at their width and the rest of the bar is hatched and labelled
+    suppressed (see ``shown_segments``); a group with none to show is hatched whole."""
     if not groups:
         return _empty(key, title)
     segments = {group: category_segments(shares, categories) for group, shares in groups.items()}
-    parts = [
-        f"{group}: {SUPPRESSED}"
-        if segs is None
-        else f"{group}: {', '.join(f'{c} {_pct(w)}' for c, _, w in segs)}"
-        for group, segs in segments.items()
-    ]
-    alt = f"{title} ({value_label}): {'; '.join(parts)}."
+    partial = {
+        group: shown_segments(shares, categories)
+        for group, shares in groups.items()
+        if segments[group] is None
+    }
+
+    def words(group: str) -> str:
+        segs = segments[group] or partial[group]
+        if segs is None:
+            return f"{group}: {SUPPRESSED}"
+        hidden = [f"{c} {SUPPRESSED}" for c in categories if groups[group][c] is None]
+        return f"{group}: {', '.join([*(f'{c} {_pct(w)}' for c, _, w in segs), *hidden])}"
+
+    alt = f"{title} ({value_label}): {'; '.join(words(group) for group in groups)}."
 
     def draw() -> Figure:
         legend_h = 0.3 * ((len(categories) + 2) // 3)
         top = _title_height(title) + legend_h
         fig = _figure(title, top + 0.55 + ROW * len(groups))
         ax = _axes(fig, _label_width(list(groups)), 0.3, top, 0.55)
-        for i, segs in enumerate(segments.values()):
-            if segs is None:
-                _suppressed_box(ax, 0, i - 0.3, 1, 0.6, f"suppressed-{i}")
-                continue
-            for j, (category, left, width) in enumerate(segs):
+        for i, group in enumerate(groups):
+            segs = segments[group] or partial[group] or []
+            end = sum(width for _, _, width in segs)
+            if end < 1 - 1e-9:
+                _suppressed_box(ax, end, i - 0.3, 1 - end, 0.6, f"suppressed-{i}")
+            for category, left, width in segs:
+                j = categories.index(category)
                 seg = Rectangle((left, i - 0.3), width, 0.6, facecolor=FILLS[j % len(FILLS)],
-                                edgecolor="white", linewidth=0.8, label=category if i == 0 else None)  # fmt: skip
+                                edgecolor="white", linewidth=0.8)  # fmt: skip
                 seg.set_gid(f"segment-{i}-{j}")
                 ax.add_patch(seg)
                 if width >= 0.07:

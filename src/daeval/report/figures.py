@@ -12,9 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from daeval.metrics.measures_table import MEASURES_CSV, MEASURES_META
 from daeval.model.measure_row import MeasureRow
 from daeval.privacy.formula_text import restored
+
+MEASURES_CSV, MEASURES_META = "measures.csv", "measures.json"
+"""The files ``daeval measures`` writes (daeval.metrics.measures_table names them the same; a
+test holds the two to each other). Named here so that a report does not import the measures'
+engines (pandas, ibis, statsmodels), which take seconds to load and compute nothing here."""
 
 
 def _int(text: str) -> int | None:

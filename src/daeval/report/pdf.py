@@ -33,25 +33,43 @@ and HarfBuzz/fontTools). How WeasyPrint 70 and pydyf 0.13 could make it differ, 
   overridden while drawing, so the bytes do not depend on the environment either.
 * Font subsets are named from an MD5 of the font description, not at random; the XMP
   ``DocumentID`` (a random UUID) is only written for PDF/X-4 and later, which is not used.
+
+WeasyPrint drops the layout tables (``GSUB``, ``GPOS``) of every font it embeds, the text being
+shaped already; fontTools 4.6x decodes both in full before dropping them, which was half the
+time of subsetting a DejaVu face (a third of a second each, several per PDF). WeasyPrint's font
+module is given :class:`_ShapedFont`, which leaves them out when the font is opened (and, as
+fontTools' subsetter does when there is a ``GPOS``, the legacy ``kern`` table): the subsets are
+the same bytes.
+
+Several reports are drawn at once by :class:`PdfWriter`, in up to two worker processes (one a
+CPU core the process may use), while the caller goes on building the next report's HTML: each
+PDF depends only on its HTML, so the bytes are the same as when drawn one after another. The
+workers are forked from a server process that has imported WeasyPrint once (``forkserver``),
+never from the caller, whose database connections and threads they must not inherit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import threading
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 with warnings.catch_warnings():
     # Without the system's libharfbuzz-subset, WeasyPrint subsets fonts with fontTools and warns
     # at import that it will need HarfBuzz-Subset one day: nothing daeval can act on.
     warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+    import weasyprint.pdf.fonts
+    from fontTools.ttLib import TTFont
     from weasyprint import CSS, HTML
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -59,6 +77,22 @@ FONT_EPOCH = 946_684_800
 """2000-01-01T00:00:00Z as seconds since 1970: the modification time of embedded font subsets."""
 
 _ENVIRONMENT = threading.Lock()
+
+
+class _ShapedFont(TTFont):
+    """A font opened for embedding in a PDF, without the layout tables that WeasyPrint drops
+    from every embedded font (and, like fontTools' subsetter when there is a GPOS, the legacy
+    kern table)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        drop = ("kern", "GSUB", "GPOS") if "GPOS" in self else ("GSUB",)
+        for tag in drop:
+            if tag in self:
+                del self[tag]
+
+
+weasyprint.pdf.fonts.TTFont = _ShapedFont  # type: ignore[misc]
 
 FONT_CSS = 'html { font-family: "DejaVu Sans", sans-serif; }'
 """A user stylesheet: DejaVu unless the report's own CSS says otherwise."""
@@ -73,6 +107,9 @@ class ExternalResourceError(RuntimeError):
             "(put CSS and charts in the HTML itself)"
         )
         self.url = url
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return (type(self), (self.url,))  # raised again in the caller when drawn by a worker
 
 
 class _RefusedURL(PermissionError):
@@ -172,3 +209,72 @@ def write_pdf(html: str, path: Path) -> Path:
     path = Path(path)
     path.write_bytes(pdf_bytes(html))
     return path
+
+
+MAX_WORKERS = 2
+"""Worker processes drawing PDFs at once: WeasyPrint is single-threaded, and more than two
+would only crowd the caller (which builds the next report meanwhile) on a small machine."""
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class PdfWriter:
+    """Writes PDFs (as :func:`write_pdf` does) in worker processes, several at once.
+
+    Calling it queues one PDF and returns its path at once; the file is there only after
+    :meth:`finish`, which waits for every PDF and raises the first error any of them met (an
+    :class:`ExternalResourceError` as from :func:`write_pdf`). Use it as a context manager:
+    leaving the block normally finishes; leaving it by an exception drops the PDFs not yet
+    started and waits for those being drawn, so nothing writes into the folder afterwards.
+    With ``workers`` of 1 or less (or where processes cannot be forked from a server, as on
+    Windows) each PDF is drawn when it is asked for.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
+        self._jobs: list[Future[Path]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(workers, mp_context=context)
+
+    def __call__(self, html: str, path: Path) -> Path:
+        if self._pool is None:
+            return write_pdf(html, path)
+        self._jobs.append(self._pool.submit(write_pdf, html, Path(path)))
+        return Path(path)
+
+    def finish(self) -> None:
+        """Wait for every PDF queued; raise the first error met."""
+        try:
+            for job in self._jobs:
+                job.result()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        """Drop the PDFs not yet started, wait for those being drawn, end the workers."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> PdfWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self._close()

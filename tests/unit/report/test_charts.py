@@ -9,7 +9,13 @@ from itertools import pairwise
 
 import pytest
 
-from daeval.report.charts import bar_chart, category_bars, category_segments, funnel_chart
+from daeval.report.charts import (
+    bar_chart,
+    category_bars,
+    category_segments,
+    funnel_chart,
+    shown_segments,
+)
 from daeval.report.curves import projection_chart, survival_chart
 from daeval.report.drawing import OKABE_ITO, Chart
 from daeval.report.sankey import sankey_layout
@@ -279,3 +285,26 @@ def test_empty_inputs_give_a_note_not_an_error() -> None:
 
 def test_palette_is_okabe_ito() -> None:
     assert OKABE_ITO == ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")  # fmt: skip
+
+
+def test_category_bars_draw_the_shares_that_passed_beside_the_suppressed_rest() -> None:
+    groups: dict[str, dict[str, float | None]] = {
+        "SWEMWBS": {"reliably improved": 0.6, "unchanged": None, "reliably deteriorated": None},
+        "CORE10": {"reliably improved": None, "unchanged": None, "reliably deteriorated": None},
+    }
+    chart = category_bars("change", "Reliable change", groups, CATEGORIES, "Share of people")
+    assert (
+        "SWEMWBS: reliably improved 60%, unchanged suppressed, reliably deteriorated suppressed"
+        in chart.alt
+    )
+    assert "CORE10: suppressed" in chart.alt
+    drawn = texts(chart)
+    assert "60%" in drawn and drawn.count("suppressed") == 2
+    assert 'id="change-segment-0-0"' in chart.svg and 'id="change-segment-0-1"' not in chart.svg
+    assert 'id="change-suppressed-0"' in chart.svg and 'id="change-suppressed-1"' in chart.svg
+    assert 'id="change-segment-1-0"' not in chart.svg
+    # Counts, not shares of one whole, cannot be drawn in part.
+    counts = {"a": 30.0, "b": None, "c": None}
+    assert shown_segments(counts, ["a", "b", "c"]) is None
+    assert shown_segments({"a": 0.6, "b": None, "c": None}, ["a", "b", "c"]) == [("a", 0.0, 0.6)]
+    assert shown_segments({"a": 0.6, "b": 0.3, "c": None}, ["a", "b", "c"]) is None
