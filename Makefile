@@ -18,7 +18,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --all-extras --python $(PYTHON) --quiet
 	touch $@
 
-demo: $(VENV)/.synced
+demo: $(VENV)/.compiled
 	$(VENV)/bin/daeval demo
 
 # Bytecode for every installed module, compiled once per environment, and for src and tests when
